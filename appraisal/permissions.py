@@ -1,0 +1,63 @@
+"""The one place that answers "who is this user here, and may they do X".
+
+Roles come from data: the HR group, `is_staff` for admins, the reporting line for
+leaders, review participation for PMs. Views and templates ask these functions (through
+`user_roles`, cached per request on the user object) and nowhere else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+HR_GROUP = "HR"
+
+
+@dataclass(frozen=True)
+class Roles:
+    is_hr: bool = False
+    is_admin: bool = False
+    is_leader: bool = False
+    is_pm: bool = False
+    has_person: bool = False
+
+    @property
+    def can_manage_people(self) -> bool:
+        return self.is_hr or self.is_admin
+
+
+NO_ROLES = Roles()
+
+
+def user_roles(user: AbstractBaseUser | AnonymousUser) -> Roles:
+    """The roles of `user`, computed once per user object (so once per request)."""
+    if not user.is_authenticated or not user.is_active:
+        return NO_ROLES
+    cached = getattr(user, "_appraisal_roles", None)
+    if cached is not None:
+        return cached
+    from .models import Person
+
+    person = Person.objects.filter(user=user).only("id", "is_reviewed_pm").first()
+    roles = Roles(
+        is_hr=user.groups.filter(name=HR_GROUP).exists(),
+        is_admin=user.is_staff,
+        is_leader=person is not None and person.reports.exists(),
+        is_pm=person is not None and person.is_reviewed_pm,
+        has_person=person is not None,
+    )
+    user._appraisal_roles = roles
+    return roles
+
+
+def can_import_people(user) -> bool:
+    return user_roles(user).can_manage_people
+
+
+def can_view_people_directory(user) -> bool:
+    return user_roles(user).can_manage_people
+
+
+def can_view_own_team(user) -> bool:
+    return user_roles(user).is_leader

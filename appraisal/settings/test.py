@@ -1,0 +1,17 @@
+"""Test settings: SQLite by default; PostgreSQL and Redis when the environment names them."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = False
+SECRET_KEY = "test-only-not-secret"  # noqa: S105
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Tests always run tasks in-process unless a test starts a real worker itself
+# (tests/test_celery_worker.py does, when CELERY_BROKER_URL is set).
+CELERY_TASK_ALWAYS_EAGER = True
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

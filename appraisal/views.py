@@ -1,0 +1,81 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from . import permissions, selectors, services
+from .forms import PeopleImportForm
+
+
+@login_required
+def home(request):
+    """ "My tasks": everything the signed-in person owes, with deadlines."""
+    task_groups = selectors.tasks_for_user(user=request.user)
+    return render(
+        request,
+        "appraisal/home.html",
+        {
+            "task_groups": task_groups,
+            "has_tasks": any(group.items for group in task_groups),
+            "person": selectors.person_for_user(user=request.user),
+        },
+    )
+
+
+@login_required
+def my_team(request):
+    if not permissions.can_view_own_team(request.user):
+        raise PermissionDenied(_("Only leaders have a team page."))
+    leader = selectors.person_for_user(user=request.user)
+    return render(
+        request,
+        "appraisal/team_detail.html",
+        {"leader": leader, "reports": selectors.team_reports_list(leader=leader)},
+    )
+
+
+@login_required
+def people_list(request):
+    if not permissions.can_view_people_directory(request.user):
+        raise PermissionDenied(_("Only HR and administrators can see the people directory."))
+    team_id = request.GET.get("team")
+    team_id = int(team_id) if team_id and team_id.isdigit() else None
+    query = request.GET.get("q", "").strip()
+    page = Paginator(selectors.people_list(team_id=team_id, query=query), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "appraisal/people_list.html",
+        {"page": page, "teams": selectors.team_list(), "team_id": team_id, "query": query},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def people_import(request):
+    if not permissions.can_import_people(request.user):
+        raise PermissionDenied(_("Only HR and administrators can import people."))
+    errors = []
+    form = PeopleImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            summary = services.people_import_csv(data=form.cleaned_data["csv_file"].read())
+        except services.ImportRejected as rejected:
+            errors = rejected.errors
+        else:
+            messages.success(
+                request,
+                _("Imported: %(created)s new, %(updated)s updated.")
+                % {"created": len(summary.created), "updated": len(summary.updated)},
+            )
+            return redirect("people_list")
+    return render(
+        request,
+        "appraisal/people_import.html",
+        {"form": form, "errors": errors, "columns": services.PEOPLE_CSV_COLUMNS},
+        status=400 if errors else 200,
+    )

@@ -1,0 +1,127 @@
+import pytest
+
+from appraisal.models import Person
+from appraisal.services import ImportRejected, people_import_csv
+from tests.factories import PersonFactory, TeamFactory
+
+HEADER = "employee_id,name,email,username,title,team,leader_employee_id,is_pm\n"
+
+
+def csv_bytes(*rows: str) -> bytes:
+    return (HEADER + "\n".join(rows) + "\n").encode()
+
+
+@pytest.fixture
+def teams(db):
+    return TeamFactory(name="Growth"), TeamFactory(name="Design", function="design")
+
+
+def test_import_creates_people_with_leaders_from_the_same_file(teams):
+    data = csv_bytes(
+        "E2,Chen Lin,lin@example.com,,Senior PM,Growth,E1,yes",
+        "E1,Zhou Min,min@example.com,zhou.min,Group PM,Growth,,no",
+    )
+
+    summary = people_import_csv(data=data)
+
+    assert sorted(summary.created) == ["E1", "E2"]
+    lin = Person.objects.select_related("leader", "user", "team").get(employee_id="E2")
+    assert lin.leader.employee_id == "E1"
+    assert lin.is_reviewed_pm is True
+    assert lin.team.name == "Growth"
+    assert lin.user.username == "lin"
+    assert lin.user.has_usable_password() is False
+    assert Person.objects.get(employee_id="E1").user.username == "zhou.min"
+
+
+def test_import_updates_known_people_by_employee_id(teams):
+    PersonFactory(employee_id="E9", name="Old Name", team=teams[1])
+
+    summary = people_import_csv(
+        data=csv_bytes("E9,New Name,new@example.com,newname,PM,Growth,,yes")
+    )
+
+    person = Person.objects.select_related("user").get(employee_id="E9")
+    assert summary.updated == ["E9"]
+    assert (person.name, person.team.name, person.is_reviewed_pm) == ("New Name", "Growth", True)
+    assert person.user.email == "new@example.com"
+    assert person.history.count() >= 2  # the change is in the audit trail
+
+
+def test_a_bad_row_refuses_the_whole_file_and_lists_every_bad_row(teams):
+    PersonFactory(employee_id="E100")
+    data = csv_bytes(
+        "E1,Good Person,good@example.com,,PM,Growth,,yes",
+        "E2,Unknown Team,u@example.com,,PM,Marketing,,yes",
+        "E3,Bad Mail,not-an-email,,PM,Growth,,no",
+        "E4,Loop A,a@example.com,,PM,Growth,E5,no",
+        "E5,Loop B,b@example.com,,PM,Growth,E4,no",
+        "E6,No Leader,n@example.com,,PM,Growth,E404,maybe",
+        ",Missing Id,m@example.com,,PM,Growth,,no",
+        "E1,Duplicate,d@example.com,,PM,Growth,,no",
+    )
+    people_before = Person.objects.count()
+
+    with pytest.raises(ImportRejected) as rejected:
+        people_import_csv(data=data)
+
+    messages = [str(error) for error in rejected.value.errors]
+    assert "Line 3: unknown team “Marketing”." in messages
+    assert "Line 4: “not-an-email” is not an e-mail address." in messages
+    assert "Line 5: leader loop: E4 → E5 → E4." in messages
+    assert "Line 6: leader loop: E5 → E4 → E5." in messages
+    assert "Line 7: unknown leader employee_id “E404”." in messages
+    assert "Line 7: is_pm must be yes or no, not “maybe”." in messages
+    assert "Line 8: employee_id is empty." in messages
+    assert "Line 9: employee_id E1 is already on line 2." in messages
+    assert not any(message.startswith("Line 2:") for message in messages)
+    assert Person.objects.count() == people_before
+    assert not Person.objects.filter(employee_id="E1").exists()
+
+
+def test_a_leader_loop_through_people_already_in_the_organisation_is_refused(teams):
+    boss = PersonFactory(employee_id="E1", team=teams[0])
+    PersonFactory(employee_id="E2", team=teams[0], leader=boss)
+
+    with pytest.raises(ImportRejected) as rejected:
+        people_import_csv(data=csv_bytes("E1,Boss,boss@example.com,,Head,Growth,E2,no"))
+
+    assert [str(error) for error in rejected.value.errors] == ["Line 2: leader loop: E1 → E2 → E1."]
+    assert Person.objects.get(employee_id="E1").leader is None
+
+
+def test_being_ones_own_leader_is_a_loop(teams):
+    with pytest.raises(ImportRejected) as rejected:
+        people_import_csv(data=csv_bytes("E1,Self,self@example.com,,PM,Growth,E1,no"))
+
+    assert [str(error) for error in rejected.value.errors] == ["Line 2: leader loop: E1 → E1."]
+
+
+def test_a_file_without_the_required_columns_is_refused(teams):
+    with pytest.raises(ImportRejected) as rejected:
+        people_import_csv(data=b"id,fullname\n1,x\n")
+
+    assert str(rejected.value.errors[0]).startswith(
+        "Line 1: missing column(s): employee_id, name, email, team."
+    )
+
+
+def test_a_file_that_is_not_utf8_is_refused(teams):
+    with pytest.raises(ImportRejected) as rejected:
+        people_import_csv(
+            data=HEADER.encode() + "E1,陈林,a@example.com,,PM,Growth,,yes\n".encode("gbk")
+        )
+
+    assert "not UTF-8" in str(rejected.value.errors[0])
+    assert Person.objects.count() == 0
+
+
+def test_a_username_belonging_to_someone_else_is_refused(teams):
+    PersonFactory(employee_id="E50", user__username="taken")
+
+    with pytest.raises(ImportRejected) as rejected:
+        people_import_csv(data=csv_bytes("E1,New,new@example.com,taken,PM,Growth,,no"))
+
+    assert [str(error) for error in rejected.value.errors] == [
+        "Line 2: username “taken” already belongs to someone else."
+    ]

@@ -1,0 +1,51 @@
+"""Production settings: `check --deploy` is clean, and a start without a secret key fails."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "DATABASE_URL", "CELERY_"))
+    }
+    environment.update(env)
+    return subprocess.run(  # noqa: S603 - our own manage.py with fixed arguments
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_production_settings_pass_check_deploy_without_warnings():
+    result = run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DJANGO_SETTINGS_MODULE="appraisal.settings.production",
+        DJANGO_SECRET_KEY="x" * 20 + "a-long-random-production-secret-key-for-the-test",
+        DJANGO_ALLOWED_HOSTS="appraisal.example.com",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = run_manage(
+        "check",
+        DJANGO_SETTINGS_MODULE="appraisal.settings.production",
+        DJANGO_ALLOWED_HOSTS="appraisal.example.com",
+    )
+
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr
