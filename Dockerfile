@@ -1,0 +1,27 @@
+# One image for web, worker and beat (docker-compose.yml picks the command).
+FROM node:20-bookworm-slim AS assets
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund --loglevel=error
+
+FROM python:3.11-slim-bookworm
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    DJANGO_SETTINGS_MODULE=appraisal.settings.production
+WORKDIR /app
+RUN useradd --create-home --uid 1000 appraisal
+COPY pyproject.toml ./
+COPY appraisal/ appraisal/
+COPY kpis/ kpis/
+COPY reviews/ reviews/
+RUN pip install .
+COPY . .
+COPY --from=assets /app/node_modules node_modules/
+# collectstatic needs settings, not secrets: a throwaway key is used for this step only.
+RUN DJANGO_SECRET_KEY=collectstatic-only DJANGO_ALLOWED_HOSTS=localhost \
+    python manage.py collectstatic --noinput -v0 \
+    && mkdir -p /app/media && chown -R appraisal /app/media
+USER appraisal
+EXPOSE 8000
+CMD ["gunicorn", "appraisal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
