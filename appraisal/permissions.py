@@ -61,3 +61,13 @@ def can_view_people_directory(user) -> bool:
 
 def can_view_own_team(user) -> bool:
     return user_roles(user).is_leader
+
+
+def can_configure_scorecards(user) -> bool:
+    """Admins keep the KPI catalog, competencies and scorecard templates."""
+    return user_roles(user).is_admin
+
+
+def can_view_catalog(user) -> bool:
+    """The KPI catalog and competencies are reference material for everyone signed in."""
+    return user.is_authenticated and user.is_active

@@ -8,6 +8,7 @@ urlpatterns = [
     path("team/", views.my_team, name="my_team"),
     path("people/", views.people_list, name="people_list"),
     path("people/import/", views.people_import, name="people_import"),
+    path("", include("kpis.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -2,6 +2,8 @@ from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
 from appraisal.demo import DEMO_PASSWORD, seed_organisation
+from kpis.models import ScorecardTemplate
+from kpis.services import catalog_load
 
 
 class Command(BaseCommand):
@@ -9,6 +11,15 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         accounts = seed_organisation()
+        catalog = catalog_load()
+        self.stdout.write(
+            _("Catalog: %(kpis)s KPIs, %(competencies)s competencies, %(templates)s scorecard templates.")
+            % {
+                "kpis": catalog.kpis,
+                "competencies": catalog.competencies,
+                "templates": ScorecardTemplate.objects.count(),
+            }
+        )
         self.stdout.write(self.style.SUCCESS(_("Demo company ready.")))
         width = max(len(account.username) for account in accounts)
         self.stdout.write(f"{_('Sign-in name'):<{width}}  {_('Role')}")

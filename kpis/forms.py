@@ -1,0 +1,254 @@
+"""The scorecard template editor: settings, grades and weighted items, as plain forms.
+
+Forms check each field; the whole-template rules of SCORING.md (sums, ordering) are checked
+once, by `kpis.services.template_problems`, on the dict built by `editor_template_dict`.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Competency, GradingMode, Kpi, KpiCategory
+
+MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+
+
+def _weight(label, **kwargs):
+    return forms.DecimalField(
+        label=label,
+        min_value=Decimal(0),
+        max_value=Decimal(100),
+        max_digits=6,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"step": "any", "class": "form-control"}),
+        **kwargs,
+    )
+
+
+def _measure(label, *, required=True):
+    return forms.DecimalField(
+        label=label,
+        required=required,
+        max_digits=16,
+        decimal_places=4,
+        widget=forms.NumberInput(attrs={"step": "any", "class": "form-control"}),
+    )
+
+
+class TemplateSettingsForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    name_zh = forms.CharField(label=_("Name (Chinese)"), max_length=200, required=False)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    scale_lo = forms.IntegerField(label=_("Lowest rating"), min_value=0, max_value=100)
+    scale_hi = forms.IntegerField(label=_("Highest rating"), min_value=1, max_value=100)
+    kpi_section_weight = _weight(_("KPIs"))
+    competency_section_weight = _weight(_("Competencies"))
+    self_weight = _weight(_("Self"))
+    leader_weight = _weight(_("Leader"))
+    peer_weight = _weight(_("Peers"))
+    min_peer_responses = forms.IntegerField(
+        label=_("Minimum peer responses"), min_value=1, max_value=50
+    )
+    stretch_cap = forms.DecimalField(
+        label=_("Stretch cap"),
+        min_value=Decimal(100),
+        max_value=Decimal(1000),
+        max_digits=6,
+        decimal_places=2,
+    )
+    max_adjustment = forms.DecimalField(
+        label=_("Maximum leader adjustment (points)"),
+        min_value=Decimal(0),
+        max_value=Decimal(100),
+        max_digits=6,
+        decimal_places=2,
+    )
+    grading_mode = forms.ChoiceField(label=_("Grading"), choices=GradingMode.choices)
+
+
+class GradeForm(forms.Form):
+    grade = forms.CharField(
+        label=_("Grade"),
+        max_length=8,
+        widget=forms.TextInput(attrs={"class": "form-control", "size": 3}),
+    )
+    min_score = _measure(_("Band: lowest score"))
+    quota = _weight(_("Quota (%)"))
+    bonus_multiplier = forms.DecimalField(
+        label=_("Bonus multiplier"),
+        min_value=Decimal(0),
+        max_digits=5,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"step": "any", "class": "form-control"}),
+    )
+
+
+class KpiItemForm(forms.Form):
+    """One KPI row. Choices (catalog keys) are built once per page and shared by every row,
+    so the page's query count does not grow with the number of items."""
+
+    kpi = forms.ChoiceField(label=_("KPI"), widget=forms.Select(attrs={"class": "form-select"}))
+    threshold = _measure(_("Threshold"))
+    target = _measure(_("Target"))
+    stretch = _measure(_("Stretch"), required=False)
+    weight = _weight(_("Weight"))
+
+    def __init__(self, *args, kpi_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kpi"].choices = [("", "---------"), *kpi_choices]
+
+
+class CompetencyItemForm(forms.Form):
+    competency = forms.ChoiceField(
+        label=_("Competency"), widget=forms.Select(attrs={"class": "form-select"})
+    )
+    weight = _weight(_("Weight"))
+
+    def __init__(self, *args, competency_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["competency"].choices = [("", "---------"), *competency_choices]
+
+
+def kpi_choices() -> list:
+    """Active KPIs grouped by category, as (key, name) choices: one query."""
+    groups: dict[str, list] = {}
+    labels = dict(KpiCategory.choices)
+    for kpi in Kpi.objects.filter(is_active=True).order_by("category", "name"):
+        groups.setdefault(str(labels.get(kpi.category, kpi.category)), []).append(
+            (kpi.key, kpi.localized_name)
+        )
+    return list(groups.items())
+
+
+def competency_choices() -> list:
+    return [
+        (competency.key, competency.localized_name)
+        for competency in Competency.objects.filter(is_active=True).order_by("name")
+    ]
+
+
+GradeFormSet = forms.formset_factory(GradeForm, extra=0, min_num=1, validate_min=True)
+KpiItemFormSet = forms.formset_factory(KpiItemForm, extra=1, can_delete=True)
+CompetencyItemFormSet = forms.formset_factory(CompetencyItemForm, extra=1, can_delete=True)
+
+
+class ScenarioUploadForm(forms.Form):
+    scenario = forms.FileField(
+        label=_("Scenario file (JSON)"),
+        required=False,
+        help_text=_(
+            "Participants' inputs in the scenario format; the template being edited "
+            "supplies the settings and items."
+        ),
+    )
+
+    def clean_scenario(self):
+        upload = self.cleaned_data.get("scenario")
+        if upload and upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(_("The file is larger than 2 MB."))
+        return upload
+
+
+class TemplateImportForm(forms.Form):
+    template_file = forms.FileField(label=_("Template file (JSON)"))
+
+    def clean_template_file(self):
+        upload = self.cleaned_data["template_file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(_("The file is larger than 2 MB."))
+        return upload
+
+
+def _filled(formset) -> list[dict]:
+    return [
+        form.cleaned_data
+        for form in formset.forms
+        if form.cleaned_data and not form.cleaned_data.get("DELETE")
+    ]
+
+
+def editor_initial(data: dict) -> dict:
+    """Initial values of the editor's forms from a template dict."""
+    grading = data["grading"]
+    return {
+        "settings": {
+            "name": data["name"],
+            "name_zh": data.get("name_zh", ""),
+            "description": data.get("description", ""),
+            "scale_lo": data["scale"]["lo"],
+            "scale_hi": data["scale"]["hi"],
+            "kpi_section_weight": data["section_weights"]["kpi"],
+            "competency_section_weight": data["section_weights"]["competency"],
+            "self_weight": data["source_weights"]["self"],
+            "leader_weight": data["source_weights"]["leader"],
+            "peer_weight": data["source_weights"]["peer"],
+            "min_peer_responses": data["min_peer_responses"],
+            "stretch_cap": data["stretch_cap"],
+            "max_adjustment": data["max_adjustment"],
+            "grading_mode": grading["mode"],
+        },
+        "grades": [
+            {
+                "grade": grade,
+                "min_score": grading["bands"].get(grade),
+                "quota": grading["quotas"].get(grade),
+                "bonus_multiplier": data["bonus_multipliers"].get(grade),
+            }
+            for grade in grading["bands"]
+        ],
+        "kpis": [{**item, "kpi": item["key"]} for item in data["kpis"]],
+        "competencies": [{**item, "competency": item["key"]} for item in data["competencies"]],
+    }
+
+
+def editor_template_dict(
+    *, key: str, settings_form, grade_formset, kpi_formset, competency_formset, description_zh=""
+) -> dict:
+    """The template dict described by the editor's (valid) forms."""
+    settings = settings_form.cleaned_data
+    grades = _filled(grade_formset)
+    return {
+        "key": key,
+        "name": settings["name"],
+        "name_zh": settings["name_zh"],
+        "description": settings["description"],
+        "description_zh": description_zh,
+        "scale": {"lo": settings["scale_lo"], "hi": settings["scale_hi"]},
+        "section_weights": {
+            "kpi": settings["kpi_section_weight"],
+            "competency": settings["competency_section_weight"],
+        },
+        "source_weights": {
+            "self": settings["self_weight"],
+            "leader": settings["leader_weight"],
+            "peer": settings["peer_weight"],
+        },
+        "min_peer_responses": settings["min_peer_responses"],
+        "stretch_cap": settings["stretch_cap"],
+        "max_adjustment": settings["max_adjustment"],
+        "grading": {
+            "mode": settings["grading_mode"],
+            "bands": {grade["grade"]: grade["min_score"] for grade in grades},
+            "quotas": {grade["grade"]: grade["quota"] for grade in grades},
+        },
+        "bonus_multipliers": {grade["grade"]: grade["bonus_multiplier"] for grade in grades},
+        "kpis": [
+            {
+                "key": item["kpi"],
+                "threshold": item["threshold"],
+                "target": item["target"],
+                "stretch": item.get("stretch"),
+                "weight": item["weight"],
+            }
+            for item in _filled(kpi_formset)
+        ],
+        "competencies": [
+            {"key": item["competency"], "weight": item["weight"]}
+            for item in _filled(competency_formset)
+        ],
+    }

@@ -1,0 +1,190 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from appraisal import permissions
+
+from . import selectors, services
+from .forms import (
+    CompetencyItemFormSet,
+    GradeFormSet,
+    KpiItemFormSet,
+    ScenarioUploadForm,
+    TemplateImportForm,
+    TemplateSettingsForm,
+    competency_choices,
+    editor_initial,
+    editor_template_dict,
+    kpi_choices,
+)
+
+
+def _require_admin(request) -> None:
+    if not permissions.can_configure_scorecards(request.user):
+        raise PermissionDenied(_("Only administrators configure scorecards."))
+
+
+@login_required
+def template_list(request):
+    _require_admin(request)
+    return render(request, "kpis/template_list.html", {"templates": selectors.template_list()})
+
+
+def _editor_forms(request, saved: dict):
+    kpi_kwargs = {"kpi_choices": kpi_choices()}
+    competency_kwargs = {"competency_choices": competency_choices()}
+    if request.method == "POST":
+        return (
+            TemplateSettingsForm(request.POST, prefix="settings"),
+            GradeFormSet(request.POST, prefix="grades"),
+            KpiItemFormSet(request.POST, prefix="kpis", form_kwargs=kpi_kwargs),
+            CompetencyItemFormSet(
+                request.POST, prefix="competencies", form_kwargs=competency_kwargs
+            ),
+            ScenarioUploadForm(request.POST, request.FILES, prefix="whatif"),
+        )
+    initial = editor_initial(saved)
+    return (
+        TemplateSettingsForm(initial=initial["settings"], prefix="settings"),
+        GradeFormSet(initial=initial["grades"], prefix="grades"),
+        KpiItemFormSet(initial=initial["kpis"], prefix="kpis", form_kwargs=kpi_kwargs),
+        CompetencyItemFormSet(
+            initial=initial["competencies"], prefix="competencies", form_kwargs=competency_kwargs
+        ),
+        ScenarioUploadForm(prefix="whatif"),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def template_edit(request, pk: int):
+    _require_admin(request)
+    template = get_object_or_404(selectors.template_queryset(), pk=pk)
+    saved = services.template_to_dict(template)
+    settings_form, grade_formset, kpi_formset, competency_formset, scenario_form = _editor_forms(
+        request, saved
+    )
+    problems: list[str] = []
+    preview = None
+    forms_valid = request.method == "POST" and all(
+        form.is_valid()
+        for form in (settings_form, grade_formset, kpi_formset, competency_formset, scenario_form)
+    )
+    if forms_valid:
+        data = editor_template_dict(
+            key=template.key,
+            settings_form=settings_form,
+            grade_formset=grade_formset,
+            kpi_formset=kpi_formset,
+            competency_formset=competency_formset,
+            description_zh=template.description_zh,
+        )
+        if request.POST.get("action") == "preview":
+            upload = scenario_form.cleaned_data.get("scenario")
+            if upload is None:
+                problems = [_("Choose a scenario file to preview.")]
+            else:
+                preview = selectors.template_preview(
+                    edited=data, saved=saved, scenario_bytes=upload.read()
+                )
+                problems = preview.problems
+        else:
+            try:
+                services.template_update(template=template, data=data)
+            except services.TemplateInvalid as invalid:
+                problems = invalid.problems
+            else:
+                messages.success(request, _("Template “%(name)s” saved.") % {"name": data["name"]})
+                return redirect("kpis:template_edit", pk=template.pk)
+    elif request.method == "POST":
+        problems = [_("Some fields need attention: see the messages beside them.")]
+    return render(
+        request,
+        "kpis/template_edit.html",
+        {
+            "template": template,
+            "settings_form": settings_form,
+            "grade_formset": grade_formset,
+            "kpi_formset": kpi_formset,
+            "competency_formset": competency_formset,
+            "scenario_form": scenario_form,
+            "problems": problems,
+            "preview": preview,
+            "open_cycles_note": True,
+        },
+        status=400 if problems else 200,
+    )
+
+
+@login_required
+@require_POST
+def template_clone(request, pk: int):
+    _require_admin(request)
+    template = get_object_or_404(selectors.template_queryset(), pk=pk)
+    clone = services.template_clone(template=template)
+    messages.success(request, _("Cloned as “%(name)s”. Adapt it and save.") % {"name": clone.name})
+    return redirect("kpis:template_edit", pk=clone.pk)
+
+
+@login_required
+def template_export(request, pk: int):
+    _require_admin(request)
+    template = get_object_or_404(selectors.template_queryset(), pk=pk)
+    response = HttpResponse(
+        services.template_dumps(template), content_type="application/json; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="scorecard-{template.key}.json"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def template_import(request):
+    _require_admin(request)
+    form = TemplateImportForm(request.POST or None, request.FILES or None)
+    problems: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            template = services.template_import_json(
+                text=form.cleaned_data["template_file"].read().decode("utf-8", errors="replace")
+            )
+        except services.TemplateInvalid as invalid:
+            problems = invalid.problems
+        else:
+            messages.success(request, _("Imported “%(name)s”.") % {"name": template.name})
+            return redirect("kpis:template_edit", pk=template.pk)
+    return render(
+        request,
+        "kpis/template_import.html",
+        {"form": form, "problems": problems},
+        status=400 if problems else 200,
+    )
+
+
+@login_required
+def kpi_list(request):
+    if not permissions.can_view_catalog(request.user):
+        raise PermissionDenied
+    category = request.GET.get("category", "")
+    return render(
+        request,
+        "kpis/kpi_list.html",
+        {
+            "kpis": selectors.kpi_list(category=category),
+            "category": category,
+            "categories": selectors.KPI_CATEGORIES,
+        },
+    )
+
+
+@login_required
+def competency_list(request):
+    if not permissions.can_view_catalog(request.user):
+        raise PermissionDenied
+    return render(
+        request, "kpis/competency_list.html", {"competencies": selectors.competency_list()}
+    )
