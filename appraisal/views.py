@@ -11,21 +11,6 @@ from .forms import PeopleImportForm
 
 
 @login_required
-def home(request):
-    """ "My tasks": everything the signed-in person owes, with deadlines."""
-    task_groups = selectors.tasks_for_user(user=request.user)
-    return render(
-        request,
-        "appraisal/home.html",
-        {
-            "task_groups": task_groups,
-            "has_tasks": any(group.items for group in task_groups),
-            "person": selectors.person_for_user(user=request.user),
-        },
-    )
-
-
-@login_required
 def my_team(request):
     if not permissions.can_view_own_team(request.user):
         raise PermissionDenied(_("Only leaders have a team page."))

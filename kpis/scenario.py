@@ -64,16 +64,6 @@ KPI_REQUIRED_FIELDS = ("key", "direction", "threshold", "target", "weight")
 COMPETENCY_FIELDS = ("key", "weight")
 PARTICIPANT_FIELDS = ("id", "team", "actuals", "ratings", "adjustment")
 RATING_FIELDS = ("self", "leader", "peers")
-RESULT_FIELDS = (
-    "id",
-    "kpi_score",
-    "competency_score",
-    "final_score",
-    "rank",
-    "team_rank",
-    "grade",
-    "flags",
-)
 
 
 class ScenarioError(ValueError):

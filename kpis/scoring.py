@@ -63,6 +63,21 @@ _CONTEXT = Context(
 )
 
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _in_scoring_context(function: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Run ``function`` in the 50-digit decimal context, whatever the caller's context."""
+
+    @wraps(function)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with localcontext(_CONTEXT):
+            return function(*args, **kwargs)
+
+    return wrapper
+
+
 class Direction(StrEnum):
     HIGHER = "higher"
     LOWER = "lower"
@@ -608,6 +623,7 @@ def _competency_item_problems(item: CompetencyItem, where: str) -> list[Problem]
     return problems + _weight_problems(where, "weight", item.weight)
 
 
+@_in_scoring_context
 def scorecard_problems(card: Scorecard) -> list[Problem]:
     """Every rule of SCORING.md section 1 and 5 the scorecard breaks, each naming its item."""
     problems = _settings_problems(card)
@@ -693,6 +709,7 @@ def _adjustment_problems(
     return problems
 
 
+@_in_scoring_context
 def participant_problems(
     card: Scorecard, participant: ParticipantInput, *, where: str
 ) -> list[Problem]:
@@ -736,20 +753,6 @@ def validate_cycle(card: Scorecard, participants: Sequence[ParticipantInput]) ->
 
 
 # --------------------------------------------------------------------------- decimal helpers
-
-_P = ParamSpec("_P")
-_R = TypeVar("_R")
-
-
-def _in_scoring_context(function: Callable[_P, _R]) -> Callable[_P, _R]:
-    """Run ``function`` in the 50-digit decimal context, whatever the caller's context."""
-
-    @wraps(function)
-    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        with localcontext(_CONTEXT):
-            return function(*args, **kwargs)
-
-    return wrapper
 
 
 def _tidy(value: Decimal) -> Decimal:
@@ -876,7 +879,7 @@ def _score_kpi(item: KpiItem, actual: Decimal | Excused | None, stretch_cap: Dec
     step = KpiStep(
         **common,
         status=KpiStatus.COUNTED,
-        actual=actual,
+        actual=Decimal(actual),
         excused_reason="",
         progress=_tidy(parts.progress),
         stretch_progress=_tidy_or_none(parts.stretch_progress),

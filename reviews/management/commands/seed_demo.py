@@ -13,7 +13,10 @@ class Command(BaseCommand):
         accounts = seed_organisation()
         catalog = catalog_load()
         self.stdout.write(
-            _("Catalog: %(kpis)s KPIs, %(competencies)s competencies, %(templates)s scorecard templates.")
+            _(
+                "Catalog: %(kpis)s KPIs, %(competencies)s competencies, "
+                "%(templates)s scorecard templates."
+            )
             % {
                 "kpis": catalog.kpis,
                 "competencies": catalog.competencies,

@@ -1,0 +1,61 @@
+"""May this user do X to this review object? Object-level answers for the review cycle.
+
+Role-level questions (is HR, is admin, is a leader) live in `appraisal.permissions`, which
+this module builds on; views and templates ask these two modules and nowhere else.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from appraisal.permissions import user_roles
+
+from .models import PeerRequest, PeerRequestStatus, Review
+
+
+def _person_id(user) -> int | None:
+    person = getattr(user, "person", None) if user.is_authenticated else None
+    return person.pk if person else None
+
+
+def can_manage_cycles(user) -> bool:
+    return user_roles(user).is_hr
+
+
+def visible_reviews_filter(user) -> Q:
+    """Reviews the user may open: HR all; a leader their reports'; a PM their own."""
+    if user_roles(user).is_hr:
+        return Q()
+    person_id = _person_id(user)
+    if person_id is None:
+        return Q(pk__in=[])
+    return Q(person_id=person_id) | Q(leader_id=person_id)
+
+
+def is_reviewed_person(user, review: Review) -> bool:
+    return _person_id(user) == review.person_id
+
+
+def is_reviewing_leader(user, review: Review) -> bool:
+    return _person_id(user) == review.leader_id
+
+
+def can_approve_peers(user, review: Review) -> bool:
+    return is_reviewing_leader(user, review) or user_roles(user).is_hr
+
+
+def peer_requests_filter(user) -> Q:
+    """Peer requests the user may answer: those addressed to them and approved."""
+    person_id = _person_id(user)
+    if person_id is None:
+        return Q(pk__in=[])
+    return Q(
+        peer_id=person_id, status__in=[PeerRequestStatus.APPROVED, PeerRequestStatus.SUBMITTED]
+    )
+
+
+def can_answer_peer_request(user, request: PeerRequest) -> bool:
+    return _person_id(user) == request.peer_id and request.status in (
+        PeerRequestStatus.APPROVED,
+        PeerRequestStatus.SUBMITTED,
+    )

@@ -1,0 +1,221 @@
+"""Reads of review cycles, scoped to what the asking user may see, in a fixed number of
+queries whatever the number of PMs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from appraisal.models import Person
+
+from . import permissions
+from .models import (
+    Assessment,
+    AssessmentRole,
+    Cycle,
+    CycleCompetency,
+    CycleKpi,
+    KpiActual,
+    PeerRequest,
+    PeerRequestStatus,
+    Phase,
+    Rating,
+    Review,
+)
+
+
+def cycle_list() -> QuerySet[Cycle]:
+    return Cycle.objects.select_related("template").annotate(participant_count=Count("reviews"))
+
+
+def cycle_get(*, pk: int) -> Cycle:
+    return get_object_or_404(Cycle.objects.select_related("template", "created_by"), pk=pk)
+
+
+def _submitted(role: str) -> Exists:
+    return Exists(
+        Assessment.objects.filter(review=OuterRef("pk"), role=role, submitted_at__isnull=False)
+    )
+
+
+def review_progress_list(*, cycle: Cycle, leader: Person | None = None) -> QuerySet[Review]:
+    """Each review of the cycle with its progress: self and leader submitted, peers asked
+    and answered. One query."""
+    reviews = (
+        Review.objects.filter(cycle=cycle)
+        .select_related("person", "leader", "team")
+        .annotate(
+            has_self_submitted=_submitted(AssessmentRole.SELF),
+            has_leader_submitted=_submitted(AssessmentRole.LEADER),
+            peers_nominated=Count(
+                "peer_requests",
+                filter=Q(peer_requests__status=PeerRequestStatus.NOMINATED),
+                distinct=True,
+            ),
+            peers_asked=Count(
+                "peer_requests",
+                filter=Q(
+                    peer_requests__status__in=[
+                        PeerRequestStatus.APPROVED,
+                        PeerRequestStatus.SUBMITTED,
+                    ]
+                ),
+                distinct=True,
+            ),
+            peers_answered=Count(
+                "peer_requests",
+                filter=Q(peer_requests__status=PeerRequestStatus.SUBMITTED),
+                distinct=True,
+            ),
+        )
+        .order_by("team__name", "person__name")
+    )
+    if leader is not None:
+        reviews = reviews.filter(leader=leader)
+    return reviews
+
+
+def review_get(*, user, pk: int) -> Review:
+    """The review if the user may see it; 404 otherwise (never revealing it exists)."""
+    return get_object_or_404(
+        Review.objects.filter(permissions.visible_reviews_filter(user)).select_related(
+            "cycle", "person", "leader", "team"
+        ),
+        pk=pk,
+    )
+
+
+def peer_request_get(*, user, pk: int) -> PeerRequest:
+    return get_object_or_404(
+        PeerRequest.objects.filter(permissions.peer_requests_filter(user)).select_related(
+            "review__cycle", "review__person", "review__team"
+        ),
+        pk=pk,
+    )
+
+
+def cycle_items(cycle: Cycle) -> tuple[list[CycleKpi], list[CycleCompetency]]:
+    return (
+        list(cycle.kpi_items.select_related("kpi")),
+        list(cycle.competency_items.select_related("competency")),
+    )
+
+
+def actuals_by_item(review: Review) -> dict[int, KpiActual]:
+    return {actual.item_id: actual for actual in KpiActual.objects.filter(review=review)}
+
+
+def ratings_by_item(assessment: Assessment | None) -> dict[int, Rating]:
+    if assessment is None:
+        return {}
+    return {rating.competency_id: rating for rating in assessment.ratings.all()}
+
+
+@dataclass(frozen=True)
+class PeerAggregate:
+    """Anonymous peer input for one competency: shown only with enough responses."""
+
+    responses: int
+    mean: Decimal | None  # None when fewer than the minimum (then not shown)
+    is_shown: bool
+
+
+def peer_aggregates(*, review: Review) -> dict[int, PeerAggregate]:
+    """Per competency, the number of submitted peer answers and, with at least the cycle's
+    minimum, their mean. Never who said what."""
+    minimum = int(review.cycle.scorecard.get("min_peer_responses", 3))
+    values: dict[int, list[int]] = {}
+    for competency_id, value in Rating.objects.filter(
+        assessment__review=review,
+        assessment__role=AssessmentRole.PEER,
+        assessment__submitted_at__isnull=False,
+        value__isnull=False,
+    ).values_list("competency_id", "value"):
+        values.setdefault(competency_id, []).append(value)
+    aggregates = {}
+    for competency_id, numbers in values.items():
+        shown = len(numbers) >= minimum
+        mean = (
+            (Decimal(sum(numbers)) / len(numbers)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+            if shown
+            else None
+        )
+        aggregates[competency_id] = PeerAggregate(responses=len(numbers), mean=mean, is_shown=shown)
+    return aggregates
+
+
+@dataclass
+class Task:
+    label: str
+    url: str
+    deadline: object = None
+
+
+def person_tasks(*, person: Person) -> dict[str, list[Task]]:
+    """Everything a person owes in open cycles, by kind, soonest deadline first."""
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    tasks: dict[str, list[Task]] = {
+        "self_assessments": [],
+        "peer_requests": [],
+        "leader_reviews": [],
+    }
+    own = (
+        Review.objects.filter(person=person, cycle__phase=Phase.SELF_ASSESSMENT)
+        .exclude(assessments__role=AssessmentRole.SELF, assessments__submitted_at__isnull=False)
+        .select_related("cycle")
+    )
+    for review in own:
+        tasks["self_assessments"].append(
+            Task(
+                _("Self-assessment: %(cycle)s") % {"cycle": review.cycle.name},
+                reverse("reviews:self_assessment", args=[review.pk]),
+                review.cycle.self_assessment_deadline,
+            )
+        )
+    requests = PeerRequest.objects.filter(
+        peer=person, status=PeerRequestStatus.APPROVED, review__cycle__phase=Phase.REVIEW
+    ).select_related("review__person", "review__cycle")
+    for request in requests:
+        tasks["peer_requests"].append(
+            Task(
+                _("Feedback for %(name)s (%(cycle)s)")
+                % {"name": request.review.person, "cycle": request.review.cycle.name},
+                reverse("reviews:peer_request", args=[request.pk]),
+                request.review.cycle.review_deadline,
+            )
+        )
+    led = (
+        Review.objects.filter(leader=person, cycle__phase__in=[Phase.SELF_ASSESSMENT, Phase.REVIEW])
+        .select_related("cycle", "person")
+        .annotate(
+            has_leader_submitted=_submitted(AssessmentRole.LEADER),
+            nominations=Count(
+                "peer_requests", filter=Q(peer_requests__status=PeerRequestStatus.NOMINATED)
+            ),
+        )
+    )
+    for review in led:
+        if review.cycle.phase == Phase.SELF_ASSESSMENT and review.nominations:
+            tasks["leader_reviews"].append(
+                Task(
+                    _("Approve peers for %(name)s") % {"name": review.person},
+                    reverse("reviews:peers", args=[review.pk]),
+                    review.cycle.self_assessment_deadline,
+                )
+            )
+        elif review.cycle.phase == Phase.REVIEW and not review.has_leader_submitted:
+            tasks["leader_reviews"].append(
+                Task(
+                    _("Review %(name)s") % {"name": review.person},
+                    reverse("reviews:leader_review", args=[review.pk]),
+                    review.cycle.review_deadline,
+                )
+            )
+    for items in tasks.values():
+        items.sort(key=lambda task: (task.deadline is None, task.deadline))
+    return tasks
