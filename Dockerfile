@@ -15,7 +15,9 @@ COPY pyproject.toml ./
 COPY appraisal/ appraisal/
 COPY kpis/ kpis/
 COPY reviews/ reviews/
-RUN pip install .
+# Install the dependencies only (the project itself runs from /app, with its data files).
+RUN pip install . && pip uninstall -y pm-appraisal
+ENV PYTHONPATH=/app
 COPY . .
 COPY --from=assets /app/node_modules node_modules/
 # collectstatic needs settings, not secrets: a throwaway key is used for this step only.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from axes.utils import reset as reset_lockouts
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
@@ -150,15 +151,17 @@ class _Seeder:
         self, *, name: str, title: str, team: Team, leader: Person | None, is_pm: bool, role: str
     ) -> Person:
         username = username_for(name)
-        user, _created = self.user_model.objects.get_or_create(
+        user, _created = self.user_model.objects.update_or_create(
             username=username,
             defaults={
                 "email": f"{username}@example.com",
                 "first_name": name,
                 "password": self.password_hash,
+                "is_active": True,
             },
         )
-        employee_id = f"E{self.next_id}"
+        reset_lockouts(username=username)
+        employee_id = f"DEMO-{self.next_id}"
         self.next_id += 1
         person, _created = Person.objects.update_or_create(
             user=user,
@@ -177,7 +180,8 @@ class _Seeder:
 
 @transaction.atomic
 def seed_organisation() -> list[DemoAccount]:
-    """Create (or bring back to its demo state) the demo organisation; return its accounts."""
+    """Create (or bring back to its demo state: passwords, lockouts, reporting lines) the
+    demo organisation; return its accounts."""
     seeder = _Seeder()
     team = {}
     for spec in DEMO_TEAMS:

@@ -8,6 +8,7 @@ Roles come from data, never from per-page flags:
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -42,12 +43,17 @@ class Person(models.Model):
     """A profile beside Django's user: who someone is in the organisation."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="person"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="person",
+        verbose_name=_("user account"),
     )
     employee_id = models.CharField(_("employee ID"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=150)
     title = models.CharField(_("title"), max_length=150, blank=True)
-    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="members")
+    team = models.ForeignKey(
+        Team, on_delete=models.PROTECT, related_name="members", verbose_name=_("team")
+    )
     leader = models.ForeignKey(
         "self",
         on_delete=models.SET_NULL,
@@ -73,3 +79,15 @@ class Person(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """Refuse a leader that would close a loop in the reporting line (admin forms)."""
+        seen = {self.pk}
+        leader = self.leader
+        while leader is not None:
+            if leader.pk in seen:
+                raise ValidationError(
+                    {"leader": _("This leader would make the reporting line loop.")}
+                )
+            seen.add(leader.pk)
+            leader = leader.leader

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
+import secrets
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -26,6 +29,16 @@ PEOPLE_CSV_COLUMNS = (
     "is_pm",
 )
 REQUIRED_COLUMNS = ("employee_id", "name", "email", "team")
+FIELD_LIMITS = {
+    "employee_id": 40,
+    "name": 150,
+    "email": 254,
+    "username": 150,
+    "title": 150,
+    "team": 100,
+    "leader_employee_id": 40,
+}
+COLUMN_FIELDS = {"title": "title", "is_pm": "is_reviewed_pm", "leader_employee_id": "leader"}
 TRUE_WORDS = {"yes", "y", "true", "1", "是"}
 FALSE_WORDS = {"no", "n", "false", "0", "否", ""}
 
@@ -66,30 +79,78 @@ class _Row:
     is_pm: bool
 
 
-def _read_rows(data: bytes) -> tuple[list[_Row], list[RowError]]:
+def _read_rows(data: bytes) -> tuple[list[_Row], set[str], list[RowError]]:
+    """The file's rows, the columns its header names, and problems of form."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return [], [RowError(1, _("the file is not UTF-8 text; export it as UTF-8 CSV."))]
-    reader = csv.DictReader(io.StringIO(text))
-    header = [name.strip() for name in (reader.fieldnames or [])]
+        return [], set(), [RowError(1, _("the file is not UTF-8 text; export it as UTF-8 CSV."))]
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        return [], set(), [RowError(line, _("the file contains a NUL character."))]
+    reader = csv.reader(io.StringIO(text))
+    try:
+        header = [name.strip() for name in next(reader, [])]
+    except csv.Error as error:
+        return (
+            [],
+            set(),
+            [RowError(1, _("the file is not readable CSV: %(error)s") % {"error": error})],
+        )
+    duplicated = sorted({name for name in header if name and header.count(name) > 1})
     missing = [column for column in REQUIRED_COLUMNS if column not in header]
-    if missing:
-        return [], [
-            RowError(
-                1,
-                _("missing column(s): %(columns)s. Expected columns: %(expected)s.")
-                % {"columns": ", ".join(missing), "expected": ", ".join(PEOPLE_CSV_COLUMNS)},
+    if missing or duplicated:
+        problems = []
+        if missing:
+            problems.append(
+                RowError(
+                    1,
+                    _("missing column(s): %(columns)s. Expected columns: %(expected)s.")
+                    % {"columns": ", ".join(missing), "expected": ", ".join(PEOPLE_CSV_COLUMNS)},
+                )
             )
-        ]
-    reader.fieldnames = header
+        if duplicated:
+            problems.append(
+                RowError(
+                    1, _("column(s) named twice: %(columns)s.") % {"columns": ", ".join(duplicated)}
+                )
+            )
+        return [], set(), problems
+    present = {name for name in header if name in PEOPLE_CSV_COLUMNS}
     rows: list[_Row] = []
     errors: list[RowError] = []
-    for raw in reader:
+    while True:
+        try:
+            raw = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            errors.append(
+                RowError(reader.line_num, _("unreadable row: %(error)s") % {"error": error})
+            )
+            break
         line = reader.line_num
-        values = {key: (value or "").strip() for key, value in raw.items() if key}
-        if not any(values.values()):
+        if not any(value.strip() for value in raw):
             continue
+        if len(raw) > len(header):
+            errors.append(
+                RowError(
+                    line,
+                    _("%(count)s values for %(columns)s columns: is a comma missing its quotes?")
+                    % {"count": len(raw), "columns": len(header)},
+                )
+            )
+            continue
+        values = {name: value.strip() for name, value in zip(header, raw, strict=False) if name}
+        for column, limit in FIELD_LIMITS.items():
+            if len(values.get(column, "")) > limit:
+                errors.append(
+                    RowError(
+                        line,
+                        _("%(column)s is longer than %(limit)s characters.")
+                        % {"column": column, "limit": limit},
+                    )
+                )
         is_pm_word = values.get("is_pm", "").lower()
         if is_pm_word not in TRUE_WORDS | FALSE_WORDS:
             errors.append(
@@ -97,21 +158,20 @@ def _read_rows(data: bytes) -> tuple[list[_Row], list[RowError]]:
                     line, _("is_pm must be yes or no, not “%(value)s”.") % {"value": is_pm_word}
                 )
             )
-        email = values.get("email", "")
         rows.append(
             _Row(
                 line=line,
                 employee_id=values.get("employee_id", ""),
                 name=values.get("name", ""),
-                email=email,
-                username=values.get("username", "") or email.split("@")[0],
+                email=values.get("email", ""),
+                username=values.get("username", ""),
                 title=values.get("title", ""),
                 team=values.get("team", ""),
                 leader_employee_id=values.get("leader_employee_id", ""),
                 is_pm=is_pm_word in TRUE_WORDS,
             )
         )
-    return rows, errors
+    return rows, present, errors
 
 
 def _leader_loop(start: str, leader_of: dict[str, str]) -> list[str] | None:
@@ -130,25 +190,43 @@ def _leader_loop(start: str, leader_of: dict[str, str]) -> list[str] | None:
     return None
 
 
-def _validate(rows: list[_Row]) -> list[RowError]:
+def _validate(rows: list[_Row], *, present: set[str], actor_is_admin: bool) -> list[RowError]:
     errors: list[RowError] = []
     user_model = get_user_model()
     teams = set(Team.objects.values_list("name", flat=True))
     existing = {
         person["employee_id"]: person
-        for person in Person.objects.values("employee_id", "leader__employee_id", "user__username")
-    }
-    file_ids = [row.employee_id for row in rows]
-    usernames_taken = dict(
-        user_model.objects.filter(username__in=[row.username for row in rows]).values_list(
-            "username", "person__employee_id"
+        for person in Person.objects.values(
+            "employee_id",
+            "leader__employee_id",
+            "user__username",
+            "user__email",
+            "user__is_staff",
+            "user__is_superuser",
         )
+    }
+    file_ids = {row.employee_id for row in rows}
+    # Usernames and e-mail addresses are compared without case: "Bob" and "bob" are one.
+    wanted_usernames = {row.username.lower() for row in rows if row.username}
+    wanted_emails = {row.email.lower() for row in rows if row.email}
+    owners_of_username = dict(
+        user_model.objects.annotate(lower=Lower("username"))
+        .filter(lower__in=wanted_usernames)
+        .values_list("lower", "person__employee_id")
     )
+    owners_of_email = dict(
+        user_model.objects.annotate(lower=Lower("email"))
+        .filter(lower__in=wanted_emails)
+        .values_list("lower", "person__employee_id")
+    )
+    validate_username = UnicodeUsernameValidator()
     seen_ids: dict[str, int] = {}
     seen_usernames: dict[str, int] = {}
+    seen_emails: dict[str, int] = {}
 
     for row in rows:
         problems: list[str] = []
+        known = existing.get(row.employee_id)
         for column in REQUIRED_COLUMNS:
             if not getattr(row, column):
                 problems.append(_("%(column)s is empty.") % {"column": column})
@@ -163,6 +241,18 @@ def _validate(rows: list[_Row]) -> list[RowError]:
                 validate_email(row.email)
             except ValidationError:
                 problems.append(_("“%(email)s” is not an e-mail address.") % {"email": row.email})
+            email = row.email.lower()
+            owner = owners_of_email.get(email, row.employee_id)
+            if owner != row.employee_id:
+                problems.append(
+                    _("e-mail “%(email)s” already belongs to someone else.") % {"email": row.email}
+                )
+            if email in seen_emails:
+                problems.append(
+                    _("e-mail “%(email)s” is already on line %(line)s.")
+                    % {"email": row.email, "line": seen_emails[email]}
+                )
+            seen_emails.setdefault(email, row.line)
         if row.team and row.team not in teams:
             problems.append(_("unknown team “%(team)s”.") % {"team": row.team})
         if row.leader_employee_id and (
@@ -171,24 +261,47 @@ def _validate(rows: list[_Row]) -> list[RowError]:
             problems.append(
                 _("unknown leader employee_id “%(id)s”.") % {"id": row.leader_employee_id}
             )
-        if row.username:
-            owner = usernames_taken.get(row.username, row.employee_id)
+        if known is not None:
+            if row.username and row.username != known["user__username"]:
+                problems.append(
+                    _("an import does not rename accounts: the username stays “%(username)s”.")
+                    % {"username": known["user__username"]}
+                )
+            privileged = known["user__is_staff"] or known["user__is_superuser"]
+            if (
+                privileged
+                and not actor_is_admin
+                and row.email.lower() != known["user__email"].lower()
+            ):
+                problems.append(_("only an administrator can change an administrator's e-mail."))
+        else:
+            username = row.username or row.email.split("@")[0]
+            try:
+                validate_username(username)
+            except ValidationError:
+                problems.append(
+                    _("“%(username)s” is not a valid username (letters, digits and @ . + - _).")
+                    % {"username": username}
+                )
+            lowered = username.lower()
+            owner = owners_of_username.get(lowered, row.employee_id)
             if owner != row.employee_id:
                 problems.append(
                     _("username “%(username)s” already belongs to someone else.")
-                    % {"username": row.username}
+                    % {"username": username}
                 )
-            if row.username in seen_usernames:
+            if lowered in seen_usernames:
                 problems.append(
                     _("username “%(username)s” is already on line %(line)s.")
-                    % {"username": row.username, "line": seen_usernames[row.username]}
+                    % {"username": username, "line": seen_usernames[lowered]}
                 )
-            seen_usernames.setdefault(row.username, row.line)
+            seen_usernames.setdefault(lowered, row.line)
         errors.extend(RowError(row.line, problem) for problem in problems)
 
     # Leader loops, on the organisation as it would be after the import.
     leader_of = {eid: person["leader__employee_id"] or "" for eid, person in existing.items()}
-    leader_of.update({row.employee_id: row.leader_employee_id for row in rows})
+    if "leader_employee_id" in present:
+        leader_of.update({row.employee_id: row.leader_employee_id for row in rows})
     for row in rows:
         loop = _leader_loop(row.employee_id, leader_of) if row.employee_id else None
         if loop:
@@ -199,15 +312,19 @@ def _validate(rows: list[_Row]) -> list[RowError]:
 
 
 @transaction.atomic
-def people_import_csv(*, data: bytes) -> ImportSummary:
+def people_import_csv(*, data: bytes, actor_is_admin: bool = False) -> ImportSummary:
     """Create or update people from an HR-system CSV export, all or nothing.
 
-    People are matched by `employee_id`. A new person gets a user account with no usable
-    password (they set one through "forgot password"). Raises `ImportRejected` listing
-    every bad row; then nothing is written.
+    People are matched by `employee_id`. Only the columns the file has are changed, and
+    an import never renames an account. A new person gets an account with a random
+    password, which they replace through "Forgot your password?". Raises `ImportRejected`
+    listing every bad row; then nothing is written.
     """
-    rows, errors = _read_rows(data)
-    errors += _validate(rows) if rows else []
+    rows, present, errors = _read_rows(data)
+    if rows and not errors:
+        errors = _validate(rows, present=present, actor_is_admin=actor_is_admin)
+    elif rows:
+        errors += _validate(rows, present=present, actor_is_admin=actor_is_admin)
     if not rows and not errors:
         errors = [RowError(1, _("the file has no people in it."))]
     if errors:
@@ -215,21 +332,25 @@ def people_import_csv(*, data: bytes) -> ImportSummary:
 
     user_model = get_user_model()
     teams = {team.name: team for team in Team.objects.all()}
+    ids = [row.employee_id for row in rows]
     people = {
         person.employee_id: person
         for person in Person.objects.select_related("user")
         .select_for_update()
-        .filter(employee_id__in=[row.employee_id for row in rows])
+        .filter(employee_id__in=ids)
     }
     summary = ImportSummary()
 
-    new_users = [
-        user_model(username=row.username, email=row.email, first_name=row.name[:150])
-        for row in rows
-        if row.employee_id not in people
-    ]
-    for user in new_users:
-        user.set_unusable_password()
+    new_users = []
+    for row in rows:
+        if row.employee_id not in people:
+            user = user_model(
+                username=row.username or row.email.split("@")[0],
+                email=row.email,
+                first_name=row.name[:150],
+            )
+            user.set_password(secrets.token_urlsafe(32))
+            new_users.append(user)
     user_model.objects.bulk_create(new_users)
     users_by_name = {
         user.username: user
@@ -241,39 +362,50 @@ def people_import_csv(*, data: bytes) -> ImportSummary:
     for row in rows:
         person = people.get(row.employee_id)
         if person is None:
-            person = Person(employee_id=row.employee_id, user=users_by_name[row.username])
+            username = row.username or row.email.split("@")[0]
+            person = Person(employee_id=row.employee_id, user=users_by_name[username])
             new_people.append(person)
             summary.created.append(row.employee_id)
         else:
-            person.user.email, person.user.username = row.email, row.username
-            changed_users.append(person.user)
+            if person.user.email != row.email:
+                person.user.email = row.email
+                changed_users.append(person.user)
             summary.updated.append(row.employee_id)
-        person.name = row.name
-        person.title = row.title
-        person.team = teams[row.team]
-        person.is_reviewed_pm = row.is_pm
         people[row.employee_id] = person
-    bulk_create_with_history(new_people, Person)
-    user_model.objects.bulk_update(changed_users, ["email", "username"])
+    bulk_create_with_history(
+        [
+            Person(
+                employee_id=person.employee_id,
+                user=person.user,
+                name=row.name,
+                title=row.title,
+                team=teams[row.team],
+                is_reviewed_pm=row.is_pm,
+            )
+            for row in rows
+            for person in [people[row.employee_id]]
+            if person in new_people
+        ],
+        Person,
+    )
+    user_model.objects.bulk_update(changed_users, ["email"])
 
     # Second pass: leaders may be people created by this same file.
     leader_ids = {row.leader_employee_id for row in rows if row.leader_employee_id}
     leaders = {
         person.employee_id: person for person in Person.objects.filter(employee_id__in=leader_ids)
     }
-    saved = {
-        person.employee_id: person
-        for person in Person.objects.filter(employee_id__in=[row.employee_id for row in rows])
-    }
+    saved = {person.employee_id: person for person in Person.objects.filter(employee_id__in=ids)}
+    fields = ["name", "team"]
     for row in rows:
         person = saved[row.employee_id]
-        source = people[row.employee_id]
-        person.name, person.title = source.name, source.title
-        person.team, person.is_reviewed_pm = source.team, source.is_reviewed_pm
-        person.leader = leaders.get(row.leader_employee_id)
-    bulk_update_with_history(
-        list(saved.values()),
-        Person,
-        ["name", "title", "team", "is_reviewed_pm", "leader"],
-    )
+        person.name, person.team = row.name, teams[row.team]
+        if "title" in present:
+            person.title = row.title
+        if "is_pm" in present:
+            person.is_reviewed_pm = row.is_pm
+        if "leader_employee_id" in present:
+            person.leader = leaders.get(row.leader_employee_id)
+    fields += [field for column, field in COLUMN_FIELDS.items() if column in present]
+    bulk_update_with_history(list(saved.values()), Person, fields)
     return summary

@@ -26,8 +26,10 @@ def my_team(request):
 def people_list(request):
     if not permissions.can_view_people_directory(request.user):
         raise PermissionDenied(_("Only HR and administrators can see the people directory."))
-    team_id = request.GET.get("team")
-    team_id = int(team_id) if team_id and team_id.isdigit() else None
+    team_id = request.GET.get("team", "")
+    team_id = (
+        int(team_id) if team_id.isascii() and team_id.isdigit() and len(team_id) < 10 else None
+    )
     query = request.GET.get("q", "").strip()
     page = Paginator(selectors.people_list(team_id=team_id, query=query), 50).get_page(
         request.GET.get("page")
@@ -48,7 +50,10 @@ def people_import(request):
     form = PeopleImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            summary = services.people_import_csv(data=form.cleaned_data["csv_file"].read())
+            summary = services.people_import_csv(
+                data=form.cleaned_data["csv_file"].read(),
+                actor_is_admin=permissions.user_roles(request.user).is_admin,
+            )
         except services.ImportRejected as rejected:
             errors = rejected.errors
         else:

@@ -162,6 +162,9 @@ CELERY_TASK_TIME_LIMIT = 15 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
 CELERY_BEAT_SCHEDULE: dict = {}
 
+# `manage.py seed_demo` creates accounts with a published password: never in production.
+DEMO_SEED_ALLOWED = env.bool("DJANGO_DEMO_SEED_ALLOWED", default=True)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -3,12 +3,19 @@
 A start without DJANGO_SECRET_KEY fails loudly (django-environ raises ImproperlyConfigured).
 """
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *  # noqa: F403
 from .base import env
 
 DEBUG = False
 SECRET_KEY = env.str("DJANGO_SECRET_KEY")
+if SECRET_KEY.startswith("change-me") or len(SECRET_KEY) < 40:
+    raise ImproperlyConfigured("DJANGO_SECRET_KEY must be a long random string (40+ characters).")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
+DATABASES = {"default": env.db("DATABASE_URL")}  # no SQLite fallback in production
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+DEMO_SEED_ALLOWED = env.bool("DJANGO_DEMO_SEED_ALLOWED", default=False)
 
 EMAIL_BACKEND = env.str(
     "DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend"

@@ -30,22 +30,135 @@ def test_import_creates_people_with_leaders_from_the_same_file(teams):
     assert lin.is_reviewed_pm is True
     assert lin.team.name == "Growth"
     assert lin.user.username == "lin"
-    assert lin.user.has_usable_password() is False
+    assert lin.user.has_usable_password()  # so "Forgot your password?" reaches them
     assert Person.objects.get(employee_id="E1").user.username == "zhou.min"
 
 
 def test_import_updates_known_people_by_employee_id(teams):
-    PersonFactory(employee_id="E9", name="Old Name", team=teams[1])
+    PersonFactory(employee_id="E9", name="Old Name", team=teams[1], user__username="old")
 
-    summary = people_import_csv(
-        data=csv_bytes("E9,New Name,new@example.com,newname,PM,Growth,,yes")
-    )
+    summary = people_import_csv(data=csv_bytes("E9,New Name,new@example.com,,PM,Growth,,yes"))
 
     person = Person.objects.select_related("user").get(employee_id="E9")
     assert summary.updated == ["E9"]
     assert (person.name, person.team.name, person.is_reviewed_pm) == ("New Name", "Growth", True)
-    assert person.user.email == "new@example.com"
+    assert (person.user.email, person.user.username) == ("new@example.com", "old")
     assert person.history.count() >= 2  # the change is in the audit trail
+
+
+def test_an_import_never_renames_an_account(teams):
+    PersonFactory(employee_id="E9", team=teams[0], user__username="jdoe")
+
+    with pytest.raises(ImportRejected) as rejected:
+        people_import_csv(data=csv_bytes("E9,John Doe,john@example.com,john.doe,PM,Growth,,no"))
+
+    assert [str(error) for error in rejected.value.errors] == [
+        "Line 2: an import does not rename accounts: the username stays “jdoe”."
+    ]
+    assert Person.objects.get(employee_id="E9").user.username == "jdoe"
+
+
+def test_columns_missing_from_the_file_are_left_as_they_are(teams):
+    leader = PersonFactory(employee_id="L1", team=teams[0])
+    PersonFactory(
+        employee_id="E9", team=teams[0], title="Senior PM", is_reviewed_pm=True, leader=leader
+    )
+
+    people_import_csv(data=b"employee_id,name,email,team\nE9,Renamed,e9@example.com,Growth\n")
+
+    person = Person.objects.get(employee_id="E9")
+    assert (person.name, person.title, person.is_reviewed_pm, person.leader) == (
+        "Renamed",
+        "Senior PM",
+        True,
+        leader,
+    )
+
+
+def test_hr_cannot_change_an_administrators_email_but_an_admin_can(teams):
+    admin = PersonFactory(
+        employee_id="A1", team=teams[0], user__is_staff=True, user__is_superuser=True
+    )
+    row = csv_bytes("A1,Admin,attacker@example.com,,Admin,Growth,,no")
+
+    with pytest.raises(ImportRejected) as rejected:
+        people_import_csv(data=row)
+    assert "only an administrator" in str(rejected.value.errors[0])
+    admin.user.refresh_from_db()
+    assert admin.user.email != "attacker@example.com"
+
+    people_import_csv(data=row, actor_is_admin=True)
+    admin.user.refresh_from_db()
+    assert admin.user.email == "attacker@example.com"
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ("E1,Long," + "x" * 250 + "@example.com,,PM,Growth,,no", "email is longer than 254"),
+        ("E" + "1" * 60 + ",Long Id,l@example.com,,PM,Growth,,no", "employee_id is longer than 40"),
+        ("E1,Spaces,s@example.com,has space/<>,PM,Growth,,no", "is not a valid username"),
+        ("E1,Extra,x@example.com,,PM,Growth,,no,surplus", "is a comma missing its quotes?"),
+    ],
+)
+def test_bad_values_are_listed_not_crashed_on(teams, row, message):
+    with pytest.raises(ImportRejected) as rejected:
+        people_import_csv(data=csv_bytes(row))
+
+    assert message in str(rejected.value.errors[0])
+    assert Person.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        "E1,Nul\x00Name,n@example.com,,PM,Growth,,no",
+        "E1," + "y" * 200_000 + ",a@b.co,,PM,Growth,,no",
+    ],
+)
+def test_a_nul_character_or_a_huge_field_refuses_the_file(teams, row):
+    with pytest.raises(ImportRejected):
+        people_import_csv(data=csv_bytes(row))
+
+    assert Person.objects.count() == 0
+
+
+def test_usernames_and_emails_are_unique_without_regard_to_case(teams):
+    PersonFactory(employee_id="E50", user__username="bob", user__email="bob@example.com")
+
+    with pytest.raises(ImportRejected) as rejected:
+        people_import_csv(
+            data=csv_bytes(
+                "E1,Bob Two,bob2@example.com,BOB,PM,Growth,,no",
+                "E2,Alice,alice@example.com,Alice,PM,Growth,,no",
+                "E3,Alice Two,ALICE@example.com,alice,PM,Growth,,no",
+                "E4,Bob Mail,Bob@Example.com,bobby,PM,Growth,,no",
+            )
+        )
+
+    messages = [str(error) for error in rejected.value.errors]
+    assert "Line 2: username “BOB” already belongs to someone else." in messages
+    assert "Line 4: username “alice” is already on line 3." in messages
+    assert "Line 4: e-mail “ALICE@example.com” is already on line 3." in messages
+    assert "Line 5: e-mail “Bob@Example.com” already belongs to someone else." in messages
+
+
+def test_a_header_naming_a_column_twice_is_refused(teams):
+    with pytest.raises(ImportRejected) as rejected:
+        people_import_csv(
+            data=b"employee_id,name,email,team,team\nE1,A,a@example.com,Growth,Design\n"
+        )
+
+    assert str(rejected.value.errors[0]) == "Line 1: column(s) named twice: team."
+
+
+def test_imported_people_can_set_a_password_through_reset(teams, client):
+    from django.core import mail
+
+    people_import_csv(data=csv_bytes("E1,New Person,new@example.com,,PM,Growth,,no"))
+    client.post("/accounts/password_reset/", {"email": "new@example.com"})
+
+    assert [message.to for message in mail.outbox] == [["new@example.com"]]
 
 
 def test_a_bad_row_refuses_the_whole_file_and_lists_every_bad_row(teams):

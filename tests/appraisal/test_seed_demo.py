@@ -57,3 +57,26 @@ def test_demo_roles_come_from_data(demo_company):
     assert user_roles(users["zhou.min"]).is_leader
     assert user_roles(users["chen.lin"]).is_pm
     assert not user_roles(users["luo.xin"]).is_pm
+
+
+def test_seed_demo_brings_changed_passwords_back(demo_company, client):
+    user = get_user_model().objects.get(username="chen.lin")
+    user.set_password("changed-by-a-visitor")
+    user.save()
+
+    call_command("seed_demo")
+
+    response = client.post(reverse("login"), {"username": "chen.lin", "password": DEMO_PASSWORD})
+    assert response.status_code == 302
+
+
+def test_the_admin_refuses_a_leader_that_closes_a_loop(demo_company):
+    from django.core.exceptions import ValidationError
+
+    head = Person.objects.get(user__username="xu.hui")
+    head.leader = Person.objects.get(user__username="chen.lin")  # chen.lin → zhou.min → xu.hui
+
+    with pytest.raises(ValidationError) as refused:
+        head.full_clean()
+
+    assert "loop" in str(refused.value)

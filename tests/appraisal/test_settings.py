@@ -34,6 +34,7 @@ def test_production_settings_pass_check_deploy_without_warnings():
         DJANGO_SETTINGS_MODULE="appraisal.settings.production",
         DJANGO_SECRET_KEY="x" * 20 + "a-long-random-production-secret-key-for-the-test",
         DJANGO_ALLOWED_HOSTS="appraisal.example.com",
+        DATABASE_URL="postgres://appraisal@db.example.com:5432/appraisal",
     )
 
     assert result.returncode == 0, result.stderr
@@ -49,3 +50,29 @@ def test_production_refuses_to_start_without_a_secret_key():
 
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_production_refuses_the_placeholder_secret_key_of_env_example():
+    result = run_manage(
+        "check",
+        DJANGO_SETTINGS_MODULE="appraisal.settings.production",
+        DJANGO_SECRET_KEY="change-me-to-a-long-random-string",
+        DJANGO_ALLOWED_HOSTS="appraisal.example.com",
+        DATABASE_URL="postgres://appraisal@db.example.com:5432/appraisal",
+    )
+
+    assert result.returncode != 0
+    assert "long random string" in result.stderr
+
+
+def test_production_refuses_to_seed_the_demo_company():
+    result = run_manage(
+        "seed_demo",
+        DJANGO_SETTINGS_MODULE="appraisal.settings.production",
+        DJANGO_SECRET_KEY="y" * 60,
+        DJANGO_ALLOWED_HOSTS="appraisal.example.com",
+        DATABASE_URL="sqlite:////tmp/never-created-by-seed.sqlite3",
+    )
+
+    assert result.returncode != 0
+    assert "published password" in result.stderr

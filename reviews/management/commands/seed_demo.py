@@ -1,4 +1,5 @@
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from appraisal.demo import DEMO_PASSWORD, seed_organisation
@@ -10,6 +11,13 @@ class Command(BaseCommand):
     help = "Create the demo company (idempotent) and print its sign-in names and password."
 
     def handle(self, *args, **options):
+        if not settings.DEMO_SEED_ALLOWED:
+            raise CommandError(
+                _(
+                    "The demo company has a published password and is refused here "
+                    "(DJANGO_DEMO_SEED_ALLOWED is off)."
+                )
+            )
         accounts = seed_organisation()
         catalog = catalog_load()
         self.stdout.write(
