@@ -174,6 +174,7 @@ def cycle_detail(request, pk: int):
             "blockers": blocked or (services.cycle_blockers(cycle=cycle) if cycle.is_open else []),
             "was_blocked": bool(blocked),
             "next_phase": services.next_phase(cycle.phase),
+            "is_draft": cycle.phase == Phase.DRAFT,
             "add_form": add_form,
             "advance_form": advance_form,
             "extend_form": extend_form,

@@ -8,6 +8,7 @@ without DJANGO_SECRET_KEY.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -160,7 +161,12 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 15 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    "deadline-reminders": {
+        "task": "reviews.tasks.send_deadline_reminders",
+        "schedule": crontab(hour=7, minute=0),  # daily; each person reminded once per phase
+    },
+}
 
 # `manage.py seed_demo` creates accounts with a published password: never in production.
 DEMO_SEED_ALLOWED = env.bool("DJANGO_DEMO_SEED_ALLOWED", default=True)
