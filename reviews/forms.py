@@ -150,3 +150,18 @@ def parse_assessment(
     }[role]
     texts = {name: (data.get(name) or "").strip()[:5000] for name in fields if name in data}
     return ratings, actuals, texts, problems
+
+
+class ActualsUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_lazy("CSV or XLSX file"),
+        help_text=_lazy("Columns: pm (employee ID or username), kpi (key), value, evidence."),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > 10 * 1024 * 1024:
+            raise forms.ValidationError(_("The file is larger than 10 MB."))
+        if not upload.name.lower().endswith((".csv", ".xlsx")):
+            raise forms.ValidationError(_("Upload a .csv or .xlsx file."))
+        return upload

@@ -486,3 +486,42 @@ def team_cycle(request, pk: int):
     if not reviews:
         raise Http404
     return render(request, "reviews/team_cycle.html", {"cycle": cycle, "reviews": reviews})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def actuals_upload(request, pk: int):
+    """HR (every PM) or a leader (their reports) uploads KPI actuals as CSV or XLSX."""
+    from .forms import ActualsUploadForm
+    from .imports import ActualsRejected, actuals_import
+
+    cycle = selectors.cycle_get(pk=pk)
+    is_hr = permissions.can_manage_cycles(request.user)
+    person = person_for_user(user=request.user)
+    is_leader = person is not None and cycle.reviews.filter(leader=person).exists()
+    if not (is_hr or is_leader):
+        raise Http404
+    form = ActualsUploadForm(request.POST or None, request.FILES or None)
+    errors, problems = [], []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            count = actuals_import(
+                cycle=cycle,
+                data=upload.read(),
+                filename=upload.name,
+                leader_id=None if is_hr else person.pk,
+            )
+        except ActualsRejected as rejected:
+            errors = rejected.errors
+        except services.ReviewError as error:
+            problems = error.problems
+        else:
+            messages.success(request, _("%(count)s actual(s) uploaded.") % {"count": count})
+            return redirect(request.path)
+    return render(
+        request,
+        "reviews/actuals_upload.html",
+        {"cycle": cycle, "form": form, "errors": errors, "problems": problems, "is_hr": is_hr},
+        status=400 if (errors or problems) else 200,
+    )
