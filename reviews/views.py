@@ -525,3 +525,15 @@ def actuals_upload(request, pk: int):
         {"cycle": cycle, "form": form, "errors": errors, "problems": problems, "is_hr": is_hr},
         status=400 if (errors or problems) else 200,
     )
+
+
+@login_required
+def review_audit(request, pk: int):
+    """HR reads the audit trail of one review: who changed what, when, before and after."""
+    _require_hr(request)
+    review = selectors.review_get(user=request.user, pk=pk)
+    return render(
+        request,
+        "reviews/review_audit.html",
+        {"review": review, "entries": selectors.review_audit(review=review)},
+    )
