@@ -149,9 +149,10 @@ CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cook
 X_FRAME_OPTIONS = "DENY"
 
 # Celery: with no broker configured, tasks run in-process (the embedded default).
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
-CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL or None)
-CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+_BROKER_FROM_ENV = env.str("CELERY_BROKER_URL", default="")
+CELERY_BROKER_URL = _BROKER_FROM_ENV or "memory://localhost/"
+CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=_BROKER_FROM_ENV or None)
+CELERY_TASK_ALWAYS_EAGER = not _BROKER_FROM_ENV
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -177,5 +178,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # In-process tasks would log every run on the console of `make run`.
+        "celery.app.trace": {"level": "INFO" if _BROKER_FROM_ENV else "WARNING"},
+    },
 }

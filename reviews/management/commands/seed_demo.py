@@ -1,10 +1,12 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.test.utils import override_settings
 from django.utils.translation import gettext as _
 
 from appraisal.demo import DEMO_PASSWORD, seed_organisation
 from kpis.models import ScorecardTemplate
 from kpis.services import catalog_load
+from reviews.demo import seed_cycles
 
 
 class Command(BaseCommand):
@@ -18,8 +20,11 @@ class Command(BaseCommand):
                     "(DJANGO_DEMO_SEED_ALLOWED is off)."
                 )
             )
-        accounts = seed_organisation()
-        catalog = catalog_load()
+        # The demo's own "cycle opened" and "feedback requested" e-mails are not printed.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+            accounts = seed_organisation()
+            catalog = catalog_load()
+            cycles = seed_cycles()
         self.stdout.write(
             _(
                 "Catalog: %(kpis)s KPIs, %(competencies)s competencies, "
@@ -31,6 +36,8 @@ class Command(BaseCommand):
                 "templates": ScorecardTemplate.objects.count(),
             }
         )
+        if cycles:
+            self.stdout.write(_("Review cycles created: %(names)s") % {"names": "; ".join(cycles)})
         self.stdout.write(self.style.SUCCESS(_("Demo company ready.")))
         width = max(len(account.username) for account in accounts)
         self.stdout.write(f"{_('Sign-in name'):<{width}}  {_('Role')}")

@@ -1,0 +1,65 @@
+"""The demo company gives every role something to do."""
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+
+from reviews.demo import REVIEW_CYCLE, SELF_CYCLE
+from reviews.models import Cycle, Phase
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def seeded(capsys):
+    call_command("seed_demo")
+    return capsys.readouterr().out
+
+
+def my_tasks(username: str) -> str:
+    from django.contrib.auth import get_user_model
+
+    client = Client()
+    client.force_login(get_user_model().objects.get(username=username))
+    return client.get(reverse("home")).content.decode()
+
+
+def test_seed_demo_creates_one_cycle_in_review_and_one_in_self_assessment(seeded):
+    assert Cycle.objects.get(name=REVIEW_CYCLE).phase == Phase.REVIEW
+    assert Cycle.objects.get(name=SELF_CYCLE).phase == Phase.SELF_ASSESSMENT
+    assert "Review cycles created" in seeded
+
+
+def test_seeding_again_leaves_the_cycles_as_they_are(seeded):
+    counts = (Cycle.objects.count(), Cycle.objects.get(name=REVIEW_CYCLE).reviews.count())
+
+    call_command("seed_demo")
+
+    assert (Cycle.objects.count(), Cycle.objects.get(name=REVIEW_CYCLE).reviews.count()) == counts
+
+
+@pytest.mark.parametrize(
+    ("username", "expected"),
+    [
+        ("zhou.min", "Review Chen Lin"),  # a leader owes reviews
+        ("wu.xia", "Self-assessment: 2026 Q4"),  # a PM in self-assessment
+    ],
+)
+def test_demo_accounts_have_tasks(seeded, username, expected):
+    assert expected in my_tasks(username)
+
+
+def test_some_demo_peer_owes_feedback(seeded):
+    from appraisal.models import Person
+    from reviews.models import PeerRequest, PeerRequestStatus
+
+    waiting = (
+        PeerRequest.objects.filter(status=PeerRequestStatus.APPROVED)
+        .select_related("peer__user")
+        .first()
+    )
+
+    assert waiting is not None
+    assert "Feedback for" in my_tasks(waiting.peer.user.username)
+    assert Person.objects.filter(peer_requests__status=PeerRequestStatus.SUBMITTED).exists()
