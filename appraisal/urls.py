@@ -7,7 +7,6 @@ from . import views
 urlpatterns = [
     path("", include("reviews.home_urls")),
     path("", include("reviews.urls")),
-    path("team/", views.my_team, name="my_team"),
     path("people/", views.people_list, name="people_list"),
     path("people/import/", views.people_import, name="people_import"),
     path("", include("kpis.urls")),

@@ -11,18 +11,6 @@ from .forms import PeopleImportForm
 
 
 @login_required
-def my_team(request):
-    if not permissions.can_view_own_team(request.user):
-        raise PermissionDenied(_("Only leaders have a team page."))
-    leader = selectors.person_for_user(user=request.user)
-    return render(
-        request,
-        "appraisal/team_detail.html",
-        {"leader": leader, "reports": selectors.team_reports_list(leader=leader)},
-    )
-
-
-@login_required
 def people_list(request):
     if not permissions.can_view_people_directory(request.user):
         raise PermissionDenied(_("Only HR and administrators can see the people directory."))

@@ -1,7 +1,10 @@
-"""The project's home page, "My tasks", named "home" outside the reviews namespace."""
+"""Pages named outside the reviews namespace: "My tasks" (home) and "My team"."""
 
 from django.urls import path
 
 from . import views
 
-urlpatterns = [path("", views.home, name="home")]
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("team/", views.my_team, name="my_team"),
+]

@@ -32,6 +32,16 @@ def cycle_list() -> QuerySet[Cycle]:
     return Cycle.objects.select_related("template").annotate(participant_count=Count("reviews"))
 
 
+def cycles_led_by(*, leader: Person) -> QuerySet[Cycle]:
+    """Open cycles in which the leader reviews someone, with how many."""
+    return (
+        Cycle.objects.filter(reviews__leader=leader)
+        .exclude(phase__in=[Phase.DRAFT, Phase.CLOSED])
+        .annotate(led_count=Count("reviews", filter=Q(reviews__leader=leader)))
+        .order_by("-period_start")
+    )
+
+
 def cycle_get(*, pk: int) -> Cycle:
     return get_object_or_404(Cycle.objects.select_related("template", "created_by"), pk=pk)
 

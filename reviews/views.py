@@ -56,6 +56,26 @@ def home(request):
     )
 
 
+@login_required
+def my_team(request):
+    """A leader's direct reports, and their team's progress in every open cycle."""
+    from appraisal.permissions import can_view_own_team
+    from appraisal.selectors import team_reports_list
+
+    if not can_view_own_team(request.user):
+        raise PermissionDenied(_("Only leaders have a team page."))
+    leader = person_for_user(user=request.user)
+    return render(
+        request,
+        "appraisal/team_detail.html",
+        {
+            "leader": leader,
+            "reports": team_reports_list(leader=leader),
+            "cycles": selectors.cycles_led_by(leader=leader),
+        },
+    )
+
+
 # --- HR: cycles -----------------------------------------------------------------------------
 
 
