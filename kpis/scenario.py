@@ -66,6 +66,11 @@ PARTICIPANT_FIELDS = ("id", "team", "actuals", "ratings", "adjustment")
 RATING_FIELDS = ("self", "leader", "peers")
 
 
+# Ratings, scale ends and counts are small: a whole number of 10 or more digits is refused
+# before it is rounded or turned into an int (which, for 1e999999999, would take forever).
+MAX_DIGITS = 9
+
+
 class ScenarioError(ValueError):
     """The scenario was refused; ``problems`` lists every problem, one line each."""
 
@@ -146,6 +151,10 @@ class _Reader:
         number = None
         if not isinstance(value, bool) and isinstance(value, int | float | Decimal):
             number = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+        if number is not None and number.is_finite() and number.adjusted() >= MAX_DIGITS:
+            # Checked first: rounding or converting 1e999999999 would overflow or hang.
+            self.add(where, f"{_describe(value)} is far out of range")
+            return None
         if number is None or not number.is_finite() or number != number.to_integral_value():
             expected = "a whole number or null" if nullable else "a whole number"
             self.add(where, f"must be {expected}, not {_describe(value)}")
@@ -347,15 +356,16 @@ def _read_participant(reader: _Reader, value: object, where: str) -> Participant
         if adjustment_table is not None and "points" in adjustment_table:
             adjustment = reader.number(adjustment_table["points"], f"{where}.adjustment.points")
             reason = reader.text(adjustment_table.get("reason", ""), f"{where}.adjustment.reason")
-    if len(reader.problems) > before:
-        return None
+    # After a problem of form, the parts that did read are still checked against the
+    # scorecard's rules, so every problem is listed (the scenario is refused either way).
+    del before
     return ParticipantInput(
-        id=participant_id,
+        id=participant_id if participant_id is not None else where,
         team=team,
-        actuals=actuals,
-        ratings=ratings,
-        adjustment=adjustment,
-        adjustment_reason=reason,
+        actuals={key: actual for key, actual in actuals.items() if actual is not None},
+        ratings={key: rating for key, rating in ratings.items() if rating is not None},
+        adjustment=adjustment if adjustment is not None else Decimal(0),
+        adjustment_reason=reason or "",
     )
 
 

@@ -23,9 +23,11 @@ with a source, say) the participant has no final score: ``final_score`` is ``Non
 they get no rank, no team rank, no grade and no bonus multiplier, and do not count
 towards ``N`` in the forced distribution. Their flags say why.
 
-A section whose weight is 0 never counts (as with a source of weight 0): its score is
-still computed and shown when it has anything in it, and when it has nothing in it no
-``section_dropped`` flag is raised, because nothing was carried by the other section.
+A section whose weight is 0 does not count while the other section has something in it:
+its score is still computed and shown, and when it has nothing in it no
+``section_dropped`` flag is raised. When the weighted section drops out, though, the
+section of weight 0 carries its weight (SCORING.md section 4: "the other carries its
+weight"), so the final score is that section's score.
 """
 
 from __future__ import annotations
@@ -802,7 +804,10 @@ def _kpi_points_parts(item: KpiItem, actual: Decimal, stretch_cap: Decimal) -> _
     """SCORING.md section 2, unrounded. Cases are chosen by comparing the actual with the
     threshold and target directly, so rounding in ``u`` can never pick the wrong row."""
     actual = Decimal(actual)
-    progress = (actual - item.threshold) / (item.target - item.threshold)
+    try:
+        progress = (actual - item.threshold) / (item.target - item.threshold)
+    except Overflow:
+        progress = None  # astronomically far from the target: the comparisons decide
     is_beyond_or_at = _at_or_above if item.direction == Direction.HIGHER else _at_or_below
     if not is_beyond_or_at(actual, item.threshold):
         return _Points(progress, None, _ZERO)
@@ -810,7 +815,10 @@ def _kpi_points_parts(item: KpiItem, actual: Decimal, stretch_cap: Decimal) -> _
         return _Points(progress, None, 50 + 50 * progress)
     if item.stretch is None:
         return _Points(progress, None, _HUNDRED)
-    stretch_progress = min(_ONE, (actual - item.target) / (item.stretch - item.target))
+    if is_beyond_or_at(actual, item.stretch):
+        stretch_progress = _ONE
+    else:
+        stretch_progress = (actual - item.target) / (item.stretch - item.target)
     return _Points(
         progress, stretch_progress, _HUNDRED + (stretch_cap - _HUNDRED) * stretch_progress
     )
@@ -881,7 +889,7 @@ def _score_kpi(item: KpiItem, actual: Decimal | Excused | None, stretch_cap: Dec
         status=KpiStatus.COUNTED,
         actual=Decimal(actual),
         excused_reason="",
-        progress=_tidy(parts.progress),
+        progress=_tidy_or_none(parts.progress),
         stretch_progress=_tidy_or_none(parts.stretch_progress),
         points=_tidy(parts.points),
     )
@@ -994,15 +1002,21 @@ def _score_valid_participant(card: Scorecard, participant: ParticipantInput) -> 
     competency_score, competency_weight_total = _section_items(competencies)
 
     section_scores = {Section.KPI: kpi_score, Section.COMPETENCY: competency_score}
+    present = {section: score for section, score in section_scores.items() if score is not None}
     counted = {
-        section: score
-        for section, score in section_scores.items()
-        if score is not None and card.section_weights[section] > 0
+        section: score for section, score in present.items() if card.section_weights[section] > 0
     }
+    if not counted and present:
+        # SCORING.md section 4: a section with nothing left in it drops out and the other
+        # carries its weight, even when the other's own weight is 0.
+        counted = present
     counted_weight = sum((card.section_weights[section] for section in counted), _ZERO)
-    weighted = _weighted_mean(
-        (card.section_weights[section], score) for section, score in counted.items()
-    )
+    if counted and counted_weight == 0:
+        (weighted,) = counted.values()
+    else:
+        weighted = _weighted_mean(
+            (card.section_weights[section], score) for section, score in counted.items()
+        )
 
     def section_step(section: Section, item_weight_total: Decimal) -> SectionStep:
         weight = card.section_weights[section]
@@ -1011,7 +1025,11 @@ def _score_valid_participant(card: Scorecard, participant: ParticipantInput) -> 
             section=section,
             score=_tidy_or_none(section_scores[section]),
             weight=weight,
-            weight_used=_tidy(_HUNDRED * weight / counted_weight) if is_counted else _ZERO,
+            weight_used=(
+                (_tidy(_HUNDRED * weight / counted_weight) if counted_weight else _HUNDRED)
+                if is_counted
+                else _ZERO
+            ),
             item_weight_total=item_weight_total,
             is_dropped=section_scores[section] is None,
         )

@@ -4,7 +4,7 @@ from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from appraisal.models import Person, Team, TeamFunction
 from kpis.models import ScorecardTemplate
@@ -17,32 +17,35 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class CycleForm(forms.Form):
-    name = forms.CharField(label=_lazy("Name"), max_length=200)
-    period_kind = forms.ChoiceField(label=_lazy("Period"), choices=PeriodKind.choices)
-    period_start = forms.DateField(label=_lazy("Period start"), widget=DATE)
-    period_end = forms.DateField(label=_lazy("Period end"), widget=DATE)
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
+    period_kind = forms.ChoiceField(label=gettext_lazy("Period"), choices=PeriodKind.choices)
+    period_start = forms.DateField(label=gettext_lazy("Period start"), widget=DATE)
+    period_end = forms.DateField(label=gettext_lazy("Period end"), widget=DATE)
     template = forms.ModelChoiceField(
-        label=_lazy("Scorecard template"), queryset=ScorecardTemplate.objects.filter(is_active=True)
+        label=gettext_lazy("Scorecard template"),
+        queryset=ScorecardTemplate.objects.filter(is_active=True),
     )
     self_assessment_deadline = forms.DateTimeField(
-        label=_lazy("Self-assessment deadline"), widget=DATETIME
+        label=gettext_lazy("Self-assessment deadline"), widget=DATETIME
     )
-    review_deadline = forms.DateTimeField(label=_lazy("Review deadline"), widget=DATETIME)
-    calibration_deadline = forms.DateTimeField(label=_lazy("Calibration deadline"), widget=DATETIME)
+    review_deadline = forms.DateTimeField(label=gettext_lazy("Review deadline"), widget=DATETIME)
+    calibration_deadline = forms.DateTimeField(
+        label=gettext_lazy("Calibration deadline"), widget=DATETIME
+    )
     acknowledgement_deadline = forms.DateTimeField(
-        label=_lazy("Acknowledgement deadline"), widget=DATETIME
+        label=gettext_lazy("Acknowledgement deadline"), widget=DATETIME
     )
 
 
 class AddParticipantsForm(forms.Form):
     teams = forms.ModelMultipleChoiceField(
-        label=_lazy("Every PM of these teams"),
+        label=gettext_lazy("Every PM of these teams"),
         queryset=Team.objects.filter(function=TeamFunction.PRODUCT),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
     people = forms.ModelMultipleChoiceField(
-        label=_lazy("Or pick PMs one by one"),
+        label=gettext_lazy("Or pick PMs one by one"),
         queryset=Person.objects.filter(is_reviewed_pm=True).select_related("team"),
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 8}),
@@ -64,25 +67,25 @@ class AddParticipantsForm(forms.Form):
 
 class AdvanceForm(forms.Form):
     override_blockers = forms.BooleanField(
-        label=_lazy("Move on anyway: I know what is still missing (this is recorded)"),
+        label=gettext_lazy("Move on anyway: I know what is still missing (this is recorded)"),
         required=False,
     )
 
 
 class ExtendDeadlineForm(forms.Form):
     phase = forms.ChoiceField(
-        label=_lazy("Phase"),
+        label=gettext_lazy("Phase"),
         choices=[
             (p.value, p.label)
             for p in (Phase.SELF_ASSESSMENT, Phase.REVIEW, Phase.CALIBRATION, Phase.PUBLISHED)
         ],
     )
-    deadline = forms.DateTimeField(label=_lazy("New deadline"), widget=DATETIME)
+    deadline = forms.DateTimeField(label=gettext_lazy("New deadline"), widget=DATETIME)
 
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(
-        label=_lazy("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+        label=gettext_lazy("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
     )
 
 
@@ -154,8 +157,10 @@ def parse_assessment(
 
 class ActualsUploadForm(forms.Form):
     file = forms.FileField(
-        label=_lazy("CSV or XLSX file"),
-        help_text=_lazy("Columns: pm (employee ID or username), kpi (key), value, evidence."),
+        label=gettext_lazy("CSV or XLSX file"),
+        help_text=gettext_lazy(
+            "Columns: pm (employee ID or username), kpi (key), value, evidence."
+        ),
     )
 
     def clean_file(self):

@@ -21,7 +21,9 @@ def test_hr_creates_a_cycle_adds_a_team_and_opens_it(page, demo_company, screens
 
     now = timezone.localtime()
     page.get_by_label("Name").fill("2027 Q1")
-    page.get_by_label("Scorecard template").select_option(label="ToB SaaS (growth, retention, satisfaction)")
+    page.get_by_label("Scorecard template").select_option(
+        label="ToB SaaS (growth, retention, satisfaction)"
+    )
     page.get_by_label("Period start").fill("2027-01-01")
     page.get_by_label("Period end").fill("2027-03-31")
     for label, days in (

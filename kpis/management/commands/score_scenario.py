@@ -32,12 +32,11 @@ class Command(BaseCommand):
         try:
             scenario = load_scenario(text)
         except ScenarioError as error:
+            # Exactly one line per problem on stderr (a CommandError would add a summary
+            # line of its own), nothing on stdout, and a non-zero exit.
             for problem in error.problems:
                 self.stderr.write(problem)
-            count = len(error.problems)
-            raise CommandError(
-                f"{path}: {count} problem{'s' if count != 1 else ''}; nothing was scored"
-            ) from error
+            raise SystemExit(1) from error
         results = score_cycle(scenario.scorecard, scenario.participants)
         if options["format"] == "table":
             self.stdout.write(results_to_table(results))
