@@ -527,6 +527,18 @@ def assessment_save(
             PeerRequest.objects.filter(review=assessment.review, peer=actor).update(
                 status=PeerRequestStatus.SUBMITTED
             )
+        if assessment.role == AssessmentRole.LEADER:
+            from django.conf import settings
+
+            from .computation import compute_request
+            from .models import JobTrigger
+
+            # Coalesced: submissions within the delay join the run already queued.
+            compute_request(
+                cycle=cycle,
+                trigger=JobTrigger.LEADER_SUBMISSION,
+                countdown=settings.COMPUTE_AFTER_SUBMISSION_SECONDS,
+            )
     assessment.version += 1
     assessment.save(update_fields=changed)
     return assessment

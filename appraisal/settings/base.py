@@ -162,10 +162,17 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 15 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
+# After a leader submits, results are recomputed this many seconds later; submissions in
+# between join the same run.
+COMPUTE_AFTER_SUBMISSION_SECONDS = env.int("COMPUTE_AFTER_SUBMISSION_SECONDS", default=60)
 CELERY_BEAT_SCHEDULE = {
     "deadline-reminders": {
         "task": "reviews.tasks.send_deadline_reminders",
         "schedule": crontab(hour=7, minute=0),  # daily; each person reminded once per phase
+    },
+    "nightly-period-scores": {
+        "task": "reviews.tasks.compute_open_cycles",
+        "schedule": crontab(hour=2, minute=0),
     },
 }
 

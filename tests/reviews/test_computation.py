@@ -1,0 +1,368 @@
+"""compute_cycle on the database gives exactly what SCORING.md (and score_scenario) gives.
+
+Each shipped scenario file is loaded into a real cycle (reviews, actuals, submitted
+assessments and ratings) and computed; every score, rank, team rank, grade and flag must
+equal the scenario's expected output. The query count must not grow with the PMs.
+"""
+
+import json
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from appraisal.models import Person, Team
+from kpis.models import Competency, Direction, Kpi, ScorecardTemplate
+from kpis.scenario import parse_scenario, scorecard_to_dict
+from kpis.services import catalog_load
+from reviews.computation import compute_request, cycle_compute
+from reviews.models import (
+    Assessment,
+    AssessmentRole,
+    ComputationJob,
+    Cycle,
+    CycleCompetency,
+    CycleKpi,
+    JobStatus,
+    KpiActual,
+    Phase,
+    Rating,
+    Result,
+    Review,
+)
+from tests.factories import PersonFactory, TeamFactory
+
+pytestmark = pytest.mark.django_db
+SCENARIOS = Path(__file__).resolve().parents[2] / "kpis" / "scenarios"
+EXPECTED = sorted(
+    path.name.removesuffix(".expected.json") for path in SCENARIOS.glob("*.expected.json")
+)
+
+
+def load_into_cycle(name: str) -> tuple[Cycle, dict[str, Review]]:
+    """A cycle in the database holding exactly the scenario's scorecard and inputs."""
+    scenario = parse_scenario(
+        json.loads((SCENARIOS / f"{name}.json").read_text(), parse_float=Decimal)
+    )
+    card = scenario.scorecard
+    settings = scorecard_to_dict(card)
+    catalog_load()
+    now = timezone.now()
+    hr = PersonFactory(name="HR")
+    cycle = Cycle.objects.create(
+        name=name,
+        period_kind="quarter",
+        period_start=now.date(),
+        period_end=now.date(),
+        template=ScorecardTemplate.objects.first(),
+        phase=Phase.CALIBRATION,
+        self_assessment_deadline=now - timedelta(days=3),
+        review_deadline=now - timedelta(days=2),
+        calibration_deadline=now + timedelta(days=2),
+        acknowledgement_deadline=now + timedelta(days=3),
+        scorecard={
+            key: value for key, value in settings.items() if key not in ("kpis", "competencies")
+        },
+        created_by=hr,
+    )
+    kpi_items = {}
+    for position, item in enumerate(card.kpis):
+        kpi, _ = Kpi.objects.get_or_create(
+            key=f"scenario-{item.key}",
+            defaults={
+                "name": item.key,
+                "category": "business",
+                "unit": "count",
+                "direction": item.direction,
+                "definition": "-",
+            },
+        )
+        kpi_items[item.key] = CycleKpi.objects.create(
+            cycle=cycle,
+            kpi=kpi,
+            position=position,
+            direction=Direction(item.direction),
+            threshold=item.threshold,
+            target=item.target,
+            stretch=item.stretch,
+            weight=item.weight,
+        )
+    competency_items = {}
+    for position, item in enumerate(card.competencies):
+        competency, _ = Competency.objects.get_or_create(
+            key=f"scenario-{item.key}", defaults={"name": item.key, "description": "-"}
+        )
+        competency_items[item.key] = CycleCompetency.objects.create(
+            cycle=cycle, competency=competency, position=position, weight=item.weight
+        )
+    peers = [PersonFactory(name=f"Peer {index}") for index in range(8)]
+    reviews = {}
+    for participant in scenario.participants:
+        team = TeamFactory(name=f"team-{name}-{participant.team}")
+        leader = PersonFactory(team=team)
+        person = PersonFactory(
+            team=team, leader=leader, is_reviewed_pm=True, name=str(participant.id)
+        )
+        review = Review.objects.create(
+            cycle=cycle,
+            person=person,
+            leader=leader,
+            team=team,
+            adjustment=participant.adjustment,
+            adjustment_reason=participant.adjustment_reason,
+        )
+        reviews[participant.id] = review
+        for key, actual in participant.actuals.items():
+            if hasattr(actual, "reason"):
+                KpiActual.objects.create(
+                    review=review, item=kpi_items[key], excused_reason=actual.reason
+                )
+            else:
+                KpiActual.objects.create(review=review, item=kpi_items[key], reported_value=actual)
+        assessments = {}
+
+        def assessment(role, assessor, review=review, assessments=assessments):
+            key = (role, assessor.pk)
+            if key not in assessments:
+                assessments[key] = Assessment.objects.create(
+                    review=review, assessor=assessor, role=role, submitted_at=timezone.now()
+                )
+            return assessments[key]
+
+        for key, ratings in participant.ratings.items():
+            item = competency_items[key]
+            if ratings.self_rating is not None:
+                Rating.objects.create(
+                    assessment=assessment(AssessmentRole.SELF, person),
+                    competency=item,
+                    value=ratings.self_rating,
+                )
+            if ratings.leader_rating is not None:
+                Rating.objects.create(
+                    assessment=assessment(AssessmentRole.LEADER, leader),
+                    competency=item,
+                    value=ratings.leader_rating,
+                )
+            for index, value in enumerate(ratings.peer_ratings):
+                Rating.objects.create(
+                    assessment=assessment(AssessmentRole.PEER, peers[index]),
+                    competency=item,
+                    value=value,
+                )
+    return cycle, reviews
+
+
+def as_output(value) -> str | None:
+    return None if value is None else str(Decimal(value).quantize(Decimal("0.01")))
+
+
+@pytest.mark.parametrize("name", EXPECTED)
+def test_the_database_computation_matches_the_scenario_to_the_cent(name):
+    cycle, reviews = load_into_cycle(name)
+    expected = json.loads((SCENARIOS / f"{name}.expected.json").read_text())["results"]
+    teams_given = {
+        participant["id"]: bool(participant.get("team"))
+        for participant in json.loads((SCENARIOS / f"{name}.json").read_text())["participants"]
+    }
+
+    count = cycle_compute(cycle_id=cycle.pk)
+
+    assert count == len(expected)
+    for want in expected:
+        result = Result.objects.get(review=reviews[want["id"]])
+        assert as_output(result.final_score) == want["final_score"], want["id"]
+        assert result.rank == want["rank"], want["id"]
+        if teams_given[want["id"]]:
+            assert result.team_rank == want["team_rank"], want["id"]
+        assert (result.grade or None) == want["grade"], want["id"]
+        kpi = (
+            None
+            if result.kpi_score is None
+            else str(
+                Decimal(result.explanation["kpi_section"]["score"]).quantize(
+                    Decimal("0.01"), rounding="ROUND_HALF_UP"
+                )
+            )
+        )
+        assert kpi == want["kpi_score"], want["id"]
+        assert len(result.flags) == len(want["flags"]), want["id"]
+
+
+def test_computing_twice_gives_the_same_results_and_no_duplicates():
+    cycle, _reviews = load_into_cycle("worked_example")
+    cycle_compute(cycle_id=cycle.pk)
+    first = list(
+        Result.objects.filter(cycle=cycle)
+        .order_by("review_id")
+        .values_list("review_id", "final_score", "rank", "grade")
+    )
+
+    cycle_compute(cycle_id=cycle.pk)
+
+    again = list(
+        Result.objects.filter(cycle=cycle)
+        .order_by("review_id")
+        .values_list("review_id", "final_score", "rank", "grade")
+    )
+    assert again == first
+    assert Result.objects.filter(cycle=cycle).count() == 5
+
+
+def test_the_worked_example_pm_scores_75_48_grade_b_with_an_explanation():
+    cycle, reviews = load_into_cycle("worked_example")
+
+    cycle_compute(cycle_id=cycle.pk)
+
+    lin = Result.objects.get(review=reviews["lin"])
+    assert (lin.final_score, lin.rank, lin.grade) == (Decimal("75.48"), 3, "B")
+    steps = {step["key"]: step for step in lin.explanation["kpis"]}
+    assert [steps[str(item.pk)]["points"] for item in cycle.kpi_items.order_by("position")] == [
+        "112",
+        "80",
+        "100",
+        "0",
+        "87.5",
+    ]
+    assert lin.explanation["unrounded_final"] == "75.475"
+
+
+def test_a_failing_run_leaves_the_previous_results_untouched(monkeypatch):
+    cycle, reviews = load_into_cycle("worked_example")
+    cycle_compute(cycle_id=cycle.pk)
+    before = list(
+        Result.objects.filter(cycle=cycle).values_list("review_id", "final_score", "computed_at")
+    )
+    Review.objects.filter(pk=reviews["lin"].pk).update(
+        adjustment=Decimal(5), adjustment_reason="late change"
+    )
+
+    def broken_write(*args, **kwargs):
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(Result.objects, "bulk_create", broken_write)
+    with pytest.raises(RuntimeError):
+        cycle_compute(cycle_id=cycle.pk)
+
+    assert (
+        list(
+            Result.objects.filter(cycle=cycle).values_list(
+                "review_id", "final_score", "computed_at"
+            )
+        )
+        == before
+    )
+
+
+def test_a_failed_job_says_why_and_keeps_the_last_good_results(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    cycle, _reviews = load_into_cycle("worked_example")
+    with django_capture_on_commit_callbacks(execute=True):
+        good = compute_request(cycle=cycle)
+    monkeypatch.setattr(
+        "reviews.computation.scoring.score_cycle",
+        lambda *a: (_ for _ in ()).throw(ValueError("bad input")),
+    )
+
+    with (
+        pytest.raises(ValueError, match="bad input"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        compute_request(cycle=cycle)
+
+    failed = ComputationJob.objects.filter(cycle=cycle).order_by("-pk").first()
+    good.refresh_from_db()
+    assert (good.status, good.progress) == (JobStatus.SUCCEEDED, 100)
+    assert failed.status == JobStatus.FAILED
+    assert failed.error == "ValueError: bad input"
+    assert Result.objects.filter(cycle=cycle).count() == 5
+
+
+def test_a_burst_of_requests_queues_one_run(django_capture_on_commit_callbacks):
+    cycle, _reviews = load_into_cycle("worked_example")
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        jobs = {compute_request(cycle=cycle).pk for _ in range(5)}
+
+    assert len(jobs) == 1
+    assert len(callbacks) == 1
+
+
+def _cycle_with_pms(count: int) -> Cycle:
+    cycle, _reviews = load_into_cycle("worked_example")
+    team = Team.objects.filter(name__startswith="team-worked_example").first()
+    leader = PersonFactory(team=team)
+    items = list(cycle.competency_items.all())
+    kpis = list(cycle.kpi_items.all())
+    for _ in range(count):
+        person = PersonFactory(team=team, leader=leader, is_reviewed_pm=True)
+        review = Review.objects.create(cycle=cycle, person=person, leader=leader, team=team)
+        KpiActual.objects.create(review=review, item=kpis[0], reported_value=Decimal(12))
+        own = Assessment.objects.create(
+            review=review, assessor=person, role=AssessmentRole.SELF, submitted_at=timezone.now()
+        )
+        Rating.objects.bulk_create(
+            Rating(assessment=own, competency=item, value=3) for item in items
+        )
+    return cycle
+
+
+@pytest.mark.parametrize("extra_pms", [5, 60])
+def test_the_computation_query_count_does_not_grow_with_pms(extra_pms, django_assert_num_queries):
+    cycle = _cycle_with_pms(extra_pms)
+
+    # Reads: cycle, KPI items, competency items, reviews, actuals, ratings (6). Writes, in
+    # one transaction (a savepoint inside the test's): the delete of stale results and one
+    # upsert per 500 results (2 + 2).
+    with django_assert_num_queries(10):
+        cycle_compute(cycle_id=cycle.pk)
+    assert Person.objects.filter(reviews__cycle=cycle).count() == 5 + extra_pms
+
+
+def test_leader_submissions_queue_one_coalesced_run(
+    people, lin_review, django_capture_on_commit_callbacks
+):
+    from reviews import services
+    from tests.reviews.conftest import PEERS
+
+    services.peer_nominations_set(
+        review=lin_review, actor=lin_review.person, peers=[people[n] for n in PEERS]
+    )
+    services.peer_requests_approve(review=lin_review, actor=lin_review.leader, is_hr=False)
+    cycle = services.cycle_advance(
+        cycle=lin_review.cycle, actor=people["ye.qing"], override_blockers=True
+    )
+    items = list(cycle.competency_items.all())
+
+    with django_capture_on_commit_callbacks(execute=False):
+        for review in cycle.reviews.select_related("leader", "cycle"):
+            assessment = services.assessment_get_or_create(
+                review=review, assessor=review.leader, role=AssessmentRole.LEADER
+            )
+            services.assessment_save(
+                assessment=assessment,
+                actor=review.leader,
+                version=0,
+                ratings={i.pk: 4 for i in items},
+                submit=True,
+            )
+
+    jobs = ComputationJob.objects.filter(cycle=cycle)
+    assert [(job.status, job.trigger) for job in jobs] == [(JobStatus.QUEUED, "leader_submission")]
+
+
+def test_the_nightly_task_queues_cycles_in_review_or_calibration(
+    django_capture_on_commit_callbacks,
+):
+    from reviews.tasks import compute_open_cycles
+
+    cycle, _reviews = load_into_cycle("worked_example")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert compute_open_cycles.delay().get() == 1
+
+    job = ComputationJob.objects.get(cycle=cycle)
+    assert (job.trigger, job.status) == ("nightly", JobStatus.SUCCEEDED)
+    assert Result.objects.filter(cycle=cycle).count() == 5
