@@ -59,3 +59,16 @@ def can_answer_peer_request(user, request: PeerRequest) -> bool:
         PeerRequestStatus.APPROVED,
         PeerRequestStatus.SUBMITTED,
     )
+
+
+RESULTS_VISIBLE_PHASES = ("published", "closed")
+
+
+def can_view_result(user, review: Review) -> bool:
+    """HR sees every result once computed; the PM and their leader only once published.
+    Before publication a PM sees no score at all."""
+    if user_roles(user).is_hr:
+        return True
+    if review.cycle.phase not in RESULTS_VISIBLE_PHASES:
+        return False
+    return is_reviewed_person(user, review) or is_reviewing_leader(user, review)

@@ -188,6 +188,19 @@ def person_tasks(*, person: Person) -> dict[str, list[Task]]:
                 review.cycle.self_assessment_deadline,
             )
         )
+    published = (
+        Review.objects.filter(person=person, cycle__phase=Phase.PUBLISHED, result__isnull=False)
+        .filter(acknowledgement__isnull=True)
+        .select_related("cycle")
+    )
+    for review in published:
+        tasks["self_assessments"].append(
+            Task(
+                _("Read and acknowledge your result: %(cycle)s") % {"cycle": review.cycle.name},
+                reverse("reviews:result_detail", args=[review.pk]),
+                review.cycle.acknowledgement_deadline,
+            )
+        )
     requests = PeerRequest.objects.filter(
         peer=person, status=PeerRequestStatus.APPROVED, review__cycle__phase=Phase.REVIEW
     ).select_related("review__person", "review__cycle")
@@ -343,3 +356,203 @@ def review_audit(*, review: Review) -> list[AuditEntry]:
         )
     entries.sort(key=lambda entry: entry.when, reverse=True)
     return entries
+
+
+# --- results --------------------------------------------------------------------------------
+
+RESULT_SORTS = {
+    "rank": ("rank", "review__person__name"),
+    "-rank": ("-rank", "review__person__name"),
+    "name": ("review__person__name",),
+    "-name": ("-review__person__name",),
+    "team": ("review__team__name", "rank"),
+    "-team": ("-review__team__name", "rank"),
+    "score": ("final_score", "review__person__name"),
+    "-score": ("-final_score", "review__person__name"),
+    "grade": ("grade", "rank"),
+    "-grade": ("-grade", "rank"),
+}
+
+
+def cycle_results(
+    *, cycle: Cycle, team_id: int | None = None, leader_id: int | None = None, sort: str = "rank"
+):
+    """The cycle's results with person, team, leader and calibration: one query."""
+    from .models import Result
+
+    results = Result.objects.filter(cycle=cycle).select_related(
+        "review__person",
+        "review__team",
+        "review__leader",
+        "review__calibration",
+        "review__acknowledgement",
+    )
+    if team_id:
+        results = results.filter(review__team_id=team_id)
+    if leader_id:
+        results = results.filter(review__leader_id=leader_id)
+    return results.order_by(*RESULT_SORTS.get(sort, RESULT_SORTS["rank"]))
+
+
+def effective_grade(result) -> str:
+    calibration = getattr(result.review, "calibration", None)
+    return calibration.grade if calibration is not None else result.grade
+
+
+@dataclass(frozen=True)
+class GradeShare:
+    grade: str
+    count: int
+    percent: Decimal
+    quota: Decimal | None
+    is_over_quota: bool
+
+
+def grade_distribution(*, cycle: Cycle) -> list[GradeShare]:
+    """Effective grades (after calibration) against the cycle's quotas, best first."""
+    from .models import Calibration, Result
+
+    grading = cycle.scorecard.get("grading", {})
+    quotas = {grade: Decimal(str(value)) for grade, value in (grading.get("quotas") or {}).items()}
+    grades = list(grading.get("bands") or quotas)
+    overrides = dict(
+        Calibration.objects.filter(review__cycle=cycle).values_list("review_id", "grade")
+    )
+    counts = dict.fromkeys(grades, 0)
+    total = 0
+    for review_id, grade in (
+        Result.objects.filter(cycle=cycle).exclude(grade="").values_list("review_id", "grade")
+    ):
+        grade = overrides.get(review_id, grade)
+        counts[grade] = counts.get(grade, 0) + 1
+        total += 1
+    shares = []
+    for grade, count in counts.items():
+        percent = (Decimal(100) * count / total).quantize(Decimal("0.1")) if total else Decimal(0)
+        quota = quotas.get(grade)
+        shares.append(
+            GradeShare(
+                grade, count, percent, quota, quota is not None and total and percent > quota
+            )
+        )
+    return shares
+
+
+def result_history(*, person: Person):
+    """A PM's published results across cycles, oldest first (for the trend)."""
+    from .models import Result
+
+    return (
+        Result.objects.filter(
+            review__person=person, cycle__phase__in=list(permissions.RESULTS_VISIBLE_PHASES)
+        )
+        .select_related("cycle", "review__calibration")
+        .order_by("cycle__period_start", "cycle__pk")
+    )
+
+
+def team_history(*, leader: Person):
+    """Published results of a leader's reports across cycles, by cycle then rank."""
+    from .models import Result
+
+    return (
+        Result.objects.filter(
+            review__leader=leader, cycle__phase__in=list(permissions.RESULTS_VISIBLE_PHASES)
+        )
+        .select_related("cycle", "review__person", "review__calibration")
+        .order_by("cycle__period_start", "cycle__pk", "team_rank")
+    )
+
+
+def _number(value) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+def _points_text(value) -> str:
+    if value is None:
+        return ""
+    number = Decimal(str(value))
+    return (
+        str(number.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)).rstrip("0").rstrip(".")
+        if number != number.to_integral_value()
+        else str(number.quantize(Decimal(1)))
+    )
+
+
+def explained_result(*, review: Review, result) -> dict:
+    """The stored explanation with names, ready for the result page and its charts.
+
+    Peer input appears only as the mean the explanation used (absent when fewer than the
+    minimum answered), never as individual ratings."""
+    from django.utils.translation import gettext as _
+
+    x = result.explanation
+    kpi_items = {str(item.pk): item for item in review.cycle.kpi_items.select_related("kpi")}
+    competency_items = {
+        str(item.pk): item for item in review.cycle.competency_items.select_related("competency")
+    }
+    kpis = []
+    for step in x.get("kpis", []):
+        item = kpi_items.get(step["key"])
+        kpis.append(
+            {
+                **step,
+                "name": item.kpi.localized_name if item else step["key"],
+                "unit": item.kpi.get_unit_display() if item else "",
+                "points_text": _points_text(step.get("points")),
+                "progress_text": _points_text(step.get("progress")),
+            }
+        )
+    source_labels = {"self": _("Self"), "leader": _("Leader"), "peer": _("Peers (mean)")}
+    competencies = []
+    radar = {"labels": [], "self": [], "leader": [], "peer": []}
+    for step in x.get("competencies", []):
+        item = competency_items.get(step["key"])
+        name = item.competency.localized_name if item else step["key"]
+        sources = [
+            {**source, "label": source_labels.get(source["source"], source["source"])}
+            for source in step["sources"]
+        ]
+        competencies.append(
+            {
+                **step,
+                "name": name,
+                "sources": sources,
+                "score_text": _points_text(step.get("score")),
+            }
+        )
+        by_source = {source["source"]: source for source in step["sources"]}
+        radar["labels"].append(name)
+        for key in ("self", "leader", "peer"):
+            source = by_source.get(key)
+            rating = (
+                source.get("rating")
+                if source and (key != "peer" or source.get("is_present"))
+                else None
+            )
+            radar[key].append(None if rating is None else float(Decimal(str(rating))))
+    attainment = {
+        "labels": [row["name"] for row in kpis],
+        "points": [
+            None if row.get("points") is None else float(Decimal(str(row["points"])))
+            for row in kpis
+        ],
+    }
+    return {
+        "kpis": kpis,
+        "competencies": competencies,
+        "kpi_section": x.get("kpi_section", {}),
+        "competency_section": x.get("competency_section", {}),
+        "weighted_score": x.get("weighted_score"),
+        "adjustment": x.get("adjustment"),
+        "adjustment_reason": x.get("adjustment_reason", ""),
+        "unclamped_score": x.get("unclamped_score"),
+        "is_clamped": x.get("is_clamped"),
+        "stretch_cap": x.get("stretch_cap"),
+        "unrounded_final": x.get("unrounded_final"),
+        "final_score": x.get("final_score"),
+        "scale": review.cycle.scorecard.get("scale", {"lo": 1, "hi": 5}),
+        "min_peers": review.cycle.scorecard.get("min_peer_responses", 3),
+        "radar": radar,
+        "attainment": attainment,
+    }

@@ -297,6 +297,10 @@ def cycle_blockers(*, cycle: Cycle) -> list[str]:
                 )
                 % {"count": unanswered}
             )
+    elif cycle.phase == Phase.CALIBRATION:
+        blockers += _results_blockers(cycle)
+    elif cycle.phase == Phase.PUBLISHED:
+        blockers += _acknowledgement_blockers(cycle)
     return blockers
 
 
@@ -322,6 +326,8 @@ def cycle_advance(*, cycle: Cycle, actor: Person, override_blockers: bool = Fals
     )
     cycle.phase = target
     cycle.save(update_fields=["phase"])
+    if target == Phase.PUBLISHED:
+        _notify_published(cycle)
     return cycle
 
 
@@ -757,3 +763,102 @@ def peer_request_decline(*, request: PeerRequest, actor: Person, reason: str) ->
     request.status = PeerRequestStatus.DECLINED
     request.decline_reason = reason.strip()
     request.save(update_fields=["status", "decline_reason"])
+
+
+# --- results: calibration, publication, acknowledgement --------------------------------------
+
+
+def cycle_grades(cycle: Cycle) -> list[str]:
+    """The cycle's grades, best first."""
+    grading = cycle.scorecard.get("grading", {})
+    return list(grading.get("bands") or grading.get("quotas") or {})
+
+
+@transaction.atomic
+def result_calibrate(*, review: Review, actor: Person, grade: str, reason: str) -> None:
+    """HR overrides a PM's grade with a reason (or, choosing the computed grade again,
+    removes the override). Only during calibration; recorded in the audit trail."""
+    from .models import Calibration, Result
+
+    review = Review.objects.select_for_update().select_related("cycle").get(pk=review.pk)
+    if review.cycle.phase != Phase.CALIBRATION:
+        raise ReviewError(_("Grades can be calibrated only during the calibration phase."))
+    result = Result.objects.filter(review=review).first()
+    if result is None:
+        raise ReviewError(_("Compute the results before calibrating."))
+    if grade not in cycle_grades(review.cycle):
+        raise ReviewError(_("“%(grade)s” is not a grade of this cycle.") % {"grade": grade})
+    if grade == result.grade:
+        Calibration.objects.filter(review=review).delete()
+        return
+    if not reason.strip():
+        raise ReviewError(_("Give a reason for changing the grade."))
+    Calibration.objects.update_or_create(
+        review=review, defaults={"grade": grade, "reason": reason.strip(), "calibrated_by": actor}
+    )
+
+
+@transaction.atomic
+def result_acknowledge(*, review: Review, actor: Person, comment: str = "") -> None:
+    """The PM has read their published result; they may comment. Once."""
+    from .models import Acknowledgement, Result
+
+    review = Review.objects.select_for_update().select_related("cycle").get(pk=review.pk)
+    if actor.pk != review.person_id:
+        raise ReviewError(_("Only the PM acknowledges their own result."))
+    if review.cycle.phase != Phase.PUBLISHED:
+        raise ReviewError(_("Results can be acknowledged only while they are published."))
+    if not Result.objects.filter(review=review).exists():
+        raise ReviewError(_("There is no result to acknowledge."))
+    if Acknowledgement.objects.filter(review=review).exists():
+        raise ReviewError(_("You have already acknowledged this result."))
+    Acknowledgement.objects.create(review=review, comment=comment.strip()[:5000])
+
+
+def _results_blockers(cycle: Cycle) -> list[str]:
+    from .models import Result
+
+    missing = Review.objects.filter(cycle=cycle).exclude(
+        pk__in=Result.objects.filter(cycle=cycle).values("review_id")
+    )
+    count = missing.count()
+    if count:
+        return [
+            ngettext(
+                "%(count)s PM has no computed result: compute the results first",
+                "%(count)s PMs have no computed result: compute the results first",
+                count,
+            )
+            % {"count": count}
+        ]
+    return []
+
+
+def _acknowledgement_blockers(cycle: Cycle) -> list[str]:
+    from .models import Acknowledgement
+
+    waiting = Person.objects.filter(reviews__cycle=cycle).exclude(
+        pk__in=Acknowledgement.objects.filter(review__cycle=cycle).values("review__person_id")
+    )
+    if waiting:
+        return [
+            ngettext(
+                "%(count)s PM has not acknowledged: %(names)s",
+                "%(count)s PMs have not acknowledged their result: %(names)s",
+                len(waiting),
+            )
+            % {"count": len(waiting), "names": _names(waiting)}
+        ]
+    return []
+
+
+def _notify_published(cycle: Cycle) -> None:
+    _email_on_commit(
+        list(cycle.reviews.values_list("person_id", flat=True)),
+        _("Your result is published: %(cycle)s") % {"cycle": cycle.name},
+        _(
+            "The results of “%(cycle)s” are published. Open “My tasks” to read how your score "
+            "was made and to acknowledge it."
+        )
+        % {"cycle": cycle.name},
+    )

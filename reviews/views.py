@@ -505,7 +505,15 @@ def team_cycle(request, pk: int):
     reviews = selectors.review_progress_list(cycle=cycle, leader=leader) if leader else None
     if not reviews:
         raise Http404
-    return render(request, "reviews/team_cycle.html", {"cycle": cycle, "reviews": reviews})
+    ranking = []
+    if cycle.phase in permissions.RESULTS_VISIBLE_PHASES:
+        ranking = list(selectors.cycle_results(cycle=cycle, leader_id=leader.pk, sort="team"))
+        ranking.sort(key=lambda result: (result.team_rank is None, result.team_rank or 0))
+        for result in ranking:
+            result.effective_grade = selectors.effective_grade(result)
+    return render(
+        request, "reviews/team_cycle.html", {"cycle": cycle, "reviews": reviews, "ranking": ranking}
+    )
 
 
 @login_required
@@ -557,3 +565,209 @@ def review_audit(request, pk: int):
         "reviews/review_audit.html",
         {"review": review, "entries": selectors.review_audit(review=review)},
     )
+
+
+# --- results --------------------------------------------------------------------------------
+
+
+def _int_param(request, name: str) -> int | None:
+    value = request.GET.get(name, "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cycle_results(request, pk: int):
+    """HR: compute, watch progress, calibrate, export, publish."""
+    from .computation import compute_request, last_good_job
+    from .models import ComputationJob, JobStatus
+
+    _require_hr(request)
+    cycle = selectors.cycle_get(pk=pk)
+    problems: list[str] = []
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "compute":
+                if cycle.phase in (Phase.DRAFT, Phase.SELF_ASSESSMENT):
+                    raise services.ReviewError(_("Results are computed from the review phase on."))
+                compute_request(cycle=cycle, requested_by=_actor(request))
+                messages.info(request, _("Computation queued."))
+            elif action == "calibrate":
+                review = get_object_or_404(Review, pk=request.POST.get("review"), cycle=cycle)
+                services.result_calibrate(
+                    review=review,
+                    actor=_actor(request),
+                    grade=request.POST.get("grade", ""),
+                    reason=request.POST.get("reason", ""),
+                )
+                messages.success(
+                    request, _("Grade of %(name)s calibrated.") % {"name": review.person.name}
+                )
+            else:
+                raise services.ReviewError(_("Unknown action."))
+            return redirect(request.get_full_path())
+        except services.ReviewError as error:
+            problems = error.problems
+    team_id, leader_id = _int_param(request, "team"), _int_param(request, "leader")
+    sort = request.GET.get("sort", "rank")
+    results = list(
+        selectors.cycle_results(cycle=cycle, team_id=team_id, leader_id=leader_id, sort=sort)
+    )
+    for result in results:
+        result.effective_grade = selectors.effective_grade(result)
+    distribution = selectors.grade_distribution(cycle=cycle)
+    job = ComputationJob.objects.filter(cycle=cycle).first()
+    return render(
+        request,
+        "reviews/cycle_results.html",
+        {
+            "cycle": cycle,
+            "results": results,
+            "distribution": distribution,
+            "distribution_data": {
+                "grades": [share.grade for share in distribution],
+                "percent": [float(share.percent) for share in distribution],
+                "quota": [
+                    None if share.quota is None else float(share.quota) for share in distribution
+                ],
+            },
+            "over_quota": [share for share in distribution if share.is_over_quota],
+            "grades": services.cycle_grades(cycle),
+            "job": job,
+            "is_running": job is not None and job.status in (JobStatus.QUEUED, JobStatus.RUNNING),
+            "last_good": last_good_job(cycle),
+            "sort": sort,
+            "team_id": team_id,
+            "leader_id": leader_id,
+            "teams": {review.team for review in cycle.reviews.select_related("team")},
+            "leaders": {review.leader for review in cycle.reviews.select_related("leader")},
+            "problems": problems,
+            "is_calibrating": cycle.phase == Phase.CALIBRATION,
+        },
+        status=400 if problems else 200,
+    )
+
+
+@login_required
+def cycle_results_progress(request, pk: int):
+    """The progress bar's fragment, polled by htmx while a computation runs."""
+    from .computation import last_good_job
+    from .models import ComputationJob, JobStatus
+
+    _require_hr(request)
+    cycle = selectors.cycle_get(pk=pk)
+    job = ComputationJob.objects.filter(cycle=cycle).first()
+    response = render(
+        request,
+        "reviews/partials/compute_progress.html",
+        {
+            "cycle": cycle,
+            "job": job,
+            "is_running": job is not None and job.status in (JobStatus.QUEUED, JobStatus.RUNNING),
+            "last_good": last_good_job(cycle),
+        },
+    )
+    if (
+        job is not None
+        and job.status == JobStatus.SUCCEEDED
+        and request.GET.get("was") == "running"
+    ):
+        response["HX-Refresh"] = "true"  # new results: reload the table and the chart
+    return response
+
+
+@login_required
+def cycle_results_export(request, pk: int, kind: str):
+    from django.http import HttpResponse
+
+    from .exports import results_csv, results_xlsx
+
+    _require_hr(request)
+    if kind not in ("csv", "xlsx"):
+        raise Http404
+    cycle = selectors.cycle_get(pk=pk)
+    if kind == "csv":
+        response = HttpResponse(results_csv(cycle), content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(
+            results_xlsx(cycle),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response["Content-Disposition"] = f'attachment; filename="results-cycle-{cycle.pk}.{kind}"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def result_detail(request, pk: int):
+    """A PM's explained result: every step from the inputs used to the grade."""
+    from .models import Acknowledgement, Result
+
+    review = selectors.review_get(user=request.user, pk=pk)
+    if not permissions.can_view_result(request.user, review):
+        raise Http404
+    result = get_object_or_404(Result.objects.select_related("cycle"), review=review)
+    if request.method == "POST":
+        try:
+            services.result_acknowledge(
+                review=review, actor=_actor(request), comment=request.POST.get("comment", "")
+            )
+        except services.ReviewError as error:
+            for problem in error.problems:
+                messages.error(request, problem)
+        else:
+            messages.success(request, _("Thank you: your acknowledgement is recorded."))
+        return redirect(request.path)
+    explanation = selectors.explained_result(review=review, result=result)
+    return render(
+        request,
+        "reviews/result_detail.html",
+        {
+            "review": review,
+            "result": result,
+            "x": explanation,
+            "effective_grade": selectors.effective_grade(result),
+            "calibration": getattr(review, "calibration", None),
+            "acknowledgement": Acknowledgement.objects.filter(review=review).first(),
+            "is_pm": permissions.is_reviewed_person(request.user, review),
+            "can_acknowledge": permissions.is_reviewed_person(request.user, review)
+            and review.cycle.phase == Phase.PUBLISHED,
+            "multiplier": review.cycle.scorecard.get("bonus_multipliers", {}).get(
+                selectors.effective_grade(result)
+            ),
+        },
+    )
+
+
+@login_required
+def my_results(request):
+    """A PM's published results across cycles, with the trend."""
+    person = _actor(request)
+    results = list(selectors.result_history(person=person))
+    for result in results:
+        result.effective_grade = selectors.effective_grade(result)
+    trend = {
+        "labels": [result.cycle.name for result in results],
+        "scores": [
+            None if result.final_score is None else float(result.final_score) for result in results
+        ],
+    }
+    return render(request, "reviews/my_results.html", {"results": results, "trend": trend})
+
+
+@login_required
+def team_history(request):
+    """A leader's team over time: each report's score and grade per published cycle."""
+    from appraisal.permissions import can_view_own_team
+
+    if not can_view_own_team(request.user):
+        raise PermissionDenied(_("Only leaders have a team page."))
+    results = list(selectors.team_history(leader=_actor(request)))
+    cycles = list(dict.fromkeys(result.cycle for result in results))
+    people = list(dict.fromkeys(result.review.person for result in results))
+    grid = {(result.review.person_id, result.cycle_id): result for result in results}
+    for result in results:
+        result.effective_grade = selectors.effective_grade(result)
+    rows = [(person, [grid.get((person.pk, cycle.pk)) for cycle in cycles]) for person in people]
+    return render(request, "reviews/team_history.html", {"cycles": cycles, "rows": rows})

@@ -1,0 +1,299 @@
+"""Results: HR computes and calibrates; after publication each PM reads their own result,
+a leader their team's; before publication a PM sees no score at all."""
+
+import csv
+import io
+
+import pytest
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from reviews import services
+from reviews.computation import cycle_compute
+from reviews.models import Acknowledgement, Calibration, ComputationJob, JobStatus, Phase
+from tests.factories import PersonFactory, make_hr
+from tests.reviews.test_computation import load_into_cycle
+
+pytestmark = pytest.mark.django_db
+
+
+def signed_in(person) -> Client:
+    client = Client()
+    client.force_login(person.user)
+    return client
+
+
+@pytest.fixture
+def computed():
+    cycle, reviews = load_into_cycle("worked_example")
+    cycle_compute(cycle_id=cycle.pk)
+    return cycle, reviews, make_hr(name="HR Lead")
+
+
+def publish(cycle, hr):
+    return services.cycle_advance(cycle=cycle, actor=hr, override_blockers=True)
+
+
+def test_hr_computes_and_the_progress_bar_reloads_the_page_when_done(
+    computed, django_capture_on_commit_callbacks
+):
+    cycle, _reviews, hr = computed
+    client = signed_in(hr)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("reviews:cycle_results", args=[cycle.pk]), {"action": "compute"})
+    job = ComputationJob.objects.get(cycle=cycle)
+    progress = client.get(
+        reverse("reviews:cycle_results_progress", args=[cycle.pk]) + "?was=running"
+    )
+
+    assert (job.status, job.progress, job.trigger) == (JobStatus.SUCCEEDED, 100, "manual")
+    assert progress["HX-Refresh"] == "true"
+    assert "Last good run" in progress.content.decode()
+
+
+def test_a_running_job_shows_a_polling_progress_bar(computed):
+    cycle, _reviews, hr = computed
+    ComputationJob.objects.create(
+        cycle=cycle, status=JobStatus.RUNNING, progress=40, stage="Scoring"
+    )
+
+    content = signed_in(hr).get(reverse("reviews:cycle_results", args=[cycle.pk])).content.decode()
+
+    assert 'aria-valuenow="40"' in content
+    assert "Scoring" in content
+    assert 'hx-trigger="every 1s"' in content
+
+
+def test_the_results_table_shows_every_pm_sorted_and_filtered(computed):
+    cycle, reviews, hr = computed
+    client = signed_in(hr)
+
+    content = client.get(
+        reverse("reviews:cycle_results", args=[cycle.pk]), {"sort": "-score"}
+    ).content.decode()
+    growth = reviews["lin"].team_id
+    filtered = client.get(
+        reverse("reviews:cycle_results", args=[cycle.pk]), {"team": growth}
+    ).content.decode()
+
+    positions = [content.index(score) for score in ("91.25", "88.10", "75.48", "62.00")]
+    assert positions == sorted(positions)
+    assert "75.48" in filtered
+    assert (
+        "91.25" not in filtered
+        or reviews["lin"].team_id == reviews.get("ana", reviews["lin"]).team_id
+    )
+
+
+@pytest.mark.parametrize("name", ["lin", "leader"])
+def test_results_pages_are_for_hr_only_before_publication(computed, name):
+    cycle, reviews, _hr = computed
+    person = reviews["lin"].person if name == "lin" else reviews["lin"].leader
+    client = signed_in(person)
+
+    assert client.get(reverse("reviews:cycle_results", args=[cycle.pk])).status_code == 403
+    assert client.get(reverse("reviews:result_detail", args=[reviews["lin"].pk])).status_code == 404
+    assert "75.48" not in client.get(reverse("home")).content.decode()
+
+
+def test_calibration_needs_a_reason_and_shows_the_quota_warning(computed):
+    cycle, reviews, hr = computed
+    client = signed_in(hr)
+    url = reverse("reviews:cycle_results", args=[cycle.pk])
+
+    refused = client.post(
+        url, {"action": "calibrate", "review": reviews["lin"].pk, "grade": "S", "reason": ""}
+    )
+    assert refused.status_code == 400
+    assert "Give a reason" in refused.content.decode()
+    assert not Calibration.objects.exists()
+
+    client.post(
+        url,
+        {
+            "action": "calibrate",
+            "review": reviews["lin"].pk,
+            "grade": "S",
+            "reason": "led the pricing launch",
+        },
+    )
+    content = client.get(url).content.decode()
+
+    assert Calibration.objects.get(review=reviews["lin"]).grade == "S"
+    assert "The calibrated distribution breaks the quotas" in content
+    assert "S has 40.0% against 10%" in content
+    assert Calibration.history.count() == 1
+
+
+def test_calibration_is_refused_outside_the_calibration_phase(computed):
+    cycle, reviews, hr = computed
+    publish(cycle, hr)
+
+    with pytest.raises(services.ReviewError):
+        services.result_calibrate(review=reviews["lin"], actor=hr, grade="S", reason="late")
+    assert not Calibration.objects.exists()
+
+
+def test_publishing_tells_every_pm_and_opens_their_own_result(
+    computed, django_capture_on_commit_callbacks
+):
+    cycle, reviews, hr = computed
+    with django_capture_on_commit_callbacks(execute=True):
+        publish(cycle, hr)
+    lin = signed_in(reviews["lin"].person)
+
+    page = lin.get(reverse("reviews:result_detail", args=[reviews["lin"].pk]))
+    other = lin.get(reverse("reviews:result_detail", args=[reviews["mei"].pk]))
+
+    assert len(mail.outbox) == 5
+    assert page.status_code == 200
+    assert other.status_code == 404
+    content = page.content.decode()
+    for step in ("112", "87.5", "75.475", "75.48"):
+        assert step in content
+    assert "Read and acknowledge your result" in lin.get(reverse("home")).content.decode()
+
+
+def test_the_result_page_never_shows_individual_peer_ratings(computed):
+    cycle, reviews, hr = computed
+    publish(cycle, hr)
+
+    content = (
+        signed_in(reviews["lin"].person)
+        .get(reverse("reviews:result_detail", args=[reviews["lin"].pk]))
+        .content.decode()
+    )
+
+    assert "Peer 0" not in content
+    assert "Peer 1" not in content
+    assert (
+        "left out: 2 answers, fewer than the minimum" in content
+    )  # documentation rigor: peers 5, 4
+
+
+@pytest.mark.parametrize(
+    ("who", "status"), [("own leader", 200), ("other leader", 404), ("stranger", 404)]
+)
+def test_after_publication_leaders_read_their_reports_results_only(computed, who, status):
+    cycle, reviews, hr = computed
+    publish(cycle, hr)
+    person = {
+        "own leader": reviews["lin"].leader,
+        "other leader": reviews["ravi"].leader,
+        "stranger": PersonFactory(),
+    }[who]
+
+    assert (
+        signed_in(person)
+        .get(reverse("reviews:result_detail", args=[reviews["lin"].pk]))
+        .status_code
+        == status
+    )
+
+
+def test_the_pm_acknowledges_once_with_a_comment(computed):
+    cycle, reviews, hr = computed
+    publish(cycle, hr)
+    client = signed_in(reviews["lin"].person)
+    url = reverse("reviews:result_detail", args=[reviews["lin"].pk])
+
+    client.post(url, {"comment": "Fair; I will fix documentation."})
+    again = client.post(url, {"comment": "changed my mind"}, follow=True)
+
+    acknowledgement = Acknowledgement.objects.get(review=reviews["lin"])
+    assert acknowledgement.comment == "Fair; I will fix documentation."
+    assert "already acknowledged" in again.content.decode()
+    assert "Read and acknowledge" not in client.get(reverse("home")).content.decode()
+
+
+def test_publishing_without_results_is_blocked(people, open_cycle):
+    cycle = services.cycle_advance(
+        cycle=open_cycle, actor=people["ye.qing"], override_blockers=True
+    )
+    cycle = services.cycle_advance(cycle=cycle, actor=people["ye.qing"], override_blockers=True)
+
+    with pytest.raises(services.PhaseBlocked) as blocked:
+        services.cycle_advance(cycle=cycle, actor=people["ye.qing"])
+
+    assert blocked.value.problems == ["4 PMs have no computed result: compute the results first"]
+    cycle.refresh_from_db()
+    assert cycle.phase == Phase.CALIBRATION
+
+
+def test_exports_neutralise_formulas_and_keep_numbers(computed):
+    cycle, reviews, hr = computed
+    person = reviews["lin"].person
+    person.name = '=HYPERLINK("http://evil","x")'
+    person.save()
+    client = signed_in(hr)
+
+    csv_rows = list(
+        csv.reader(
+            io.StringIO(
+                client.get(
+                    reverse("reviews:cycle_results_export", args=[cycle.pk, "csv"])
+                ).content.decode("utf-8-sig")
+            )
+        )
+    )
+    workbook = load_workbook(
+        io.BytesIO(
+            client.get(reverse("reviews:cycle_results_export", args=[cycle.pk, "xlsx"])).content
+        )
+    )
+    sheet_rows = list(workbook.active.iter_rows(values_only=True))
+
+    lin_csv = next(row for row in csv_rows if row[3].startswith("'="))
+    assert lin_csv[9] == "75.48"
+    lin_xlsx = next(row for row in sheet_rows if str(row[3]).startswith("'="))
+    assert lin_xlsx[9] == pytest.approx(75.48)
+    assert all(
+        not str(cell).startswith("=") for row in sheet_rows for cell in row if cell is not None
+    )
+    assert (
+        client.get(reverse("reviews:cycle_results_export", args=[cycle.pk, "pdf"])).status_code
+        == 404
+    )
+
+
+def test_exports_are_for_hr_only(computed):
+    cycle, reviews, _hr = computed
+
+    response = signed_in(reviews["lin"].leader).get(
+        reverse("reviews:cycle_results_export", args=[cycle.pk, "csv"])
+    )
+
+    assert response.status_code == 403
+
+
+def test_my_results_shows_published_cycles_only(computed):
+    cycle, reviews, hr = computed
+    client = signed_in(reviews["lin"].person)
+
+    before = client.get(reverse("reviews:my_results")).content.decode()
+    publish(cycle, hr)
+    after = client.get(reverse("reviews:my_results")).content.decode()
+
+    assert "No published result yet" in before
+    assert "75.48" in after
+    assert "trend-data" in after
+
+
+def test_the_results_page_query_count_does_not_grow_with_pms(
+    computed, django_assert_max_num_queries
+):
+    cycle, _reviews, hr = computed
+    client = signed_in(hr)
+    url = reverse("reviews:cycle_results", args=[cycle.pk])
+    client.get(url)
+    with django_assert_max_num_queries(40) as small:
+        client.get(url)
+
+    more = load_into_cycle("ties_and_rounding")[0]
+    cycle_compute(cycle_id=more.pk)
+    with django_assert_max_num_queries(40) as other:
+        client.get(reverse("reviews:cycle_results", args=[more.pk]))
+    assert len(small.captured_queries) == len(other.captured_queries)
