@@ -63,7 +63,7 @@ def _decimal(value: Any) -> Decimal | None:
     return number if number.is_finite() else None
 
 
-def _plain(value: Decimal | None) -> Decimal | None:
+def plain_decimal(value: Decimal | None) -> Decimal | None:
     """A stored decimal without the column's trailing zeros: 8.0000 → 8, 1.50 → 1.5."""
     if value is None:
         return None
@@ -176,35 +176,37 @@ def template_to_dict(template: ScorecardTemplate) -> dict:
         "description_zh": template.description_zh,
         "scale": {"lo": template.scale_lo, "hi": template.scale_hi},
         "section_weights": {
-            "kpi": _plain(template.kpi_section_weight),
-            "competency": _plain(template.competency_section_weight),
+            "kpi": plain_decimal(template.kpi_section_weight),
+            "competency": plain_decimal(template.competency_section_weight),
         },
         "source_weights": {
-            "self": _plain(template.self_weight),
-            "leader": _plain(template.leader_weight),
-            "peer": _plain(template.peer_weight),
+            "self": plain_decimal(template.self_weight),
+            "leader": plain_decimal(template.leader_weight),
+            "peer": plain_decimal(template.peer_weight),
         },
         "min_peer_responses": template.min_peer_responses,
-        "stretch_cap": _plain(template.stretch_cap),
-        "max_adjustment": _plain(template.max_adjustment),
+        "stretch_cap": plain_decimal(template.stretch_cap),
+        "max_adjustment": plain_decimal(template.max_adjustment),
         "grading": {
             "mode": template.grading_mode,
-            "bands": {grade.grade: _plain(grade.min_score) for grade in grades},
-            "quotas": {grade.grade: _plain(grade.quota) for grade in grades},
+            "bands": {grade.grade: plain_decimal(grade.min_score) for grade in grades},
+            "quotas": {grade.grade: plain_decimal(grade.quota) for grade in grades},
         },
-        "bonus_multipliers": {grade.grade: _plain(grade.bonus_multiplier) for grade in grades},
+        "bonus_multipliers": {
+            grade.grade: plain_decimal(grade.bonus_multiplier) for grade in grades
+        },
         "kpis": [
             {
                 "key": item.kpi.key,
-                "threshold": _plain(item.threshold),
-                "target": _plain(item.target),
-                "stretch": _plain(item.stretch),
-                "weight": _plain(item.weight),
+                "threshold": plain_decimal(item.threshold),
+                "target": plain_decimal(item.target),
+                "stretch": plain_decimal(item.stretch),
+                "weight": plain_decimal(item.weight),
             }
             for item in template.kpi_items.all()
         ],
         "competencies": [
-            {"key": item.competency.key, "weight": _plain(item.weight)}
+            {"key": item.competency.key, "weight": plain_decimal(item.weight)}
             for item in template.competency_items.all()
         ],
     }

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kpis import scoring
+from kpis.services import plain_decimal as plain
 
 from .models import (
     AssessmentRole,
@@ -58,15 +59,15 @@ def cycle_scorecard(cycle: Cycle) -> scoring.Scorecard:
         scoring.KpiItem(
             key=str(item.pk),
             direction=item.direction,
-            threshold=item.threshold,
-            target=item.target,
-            stretch=item.stretch,
-            weight=item.weight,
+            threshold=plain(item.threshold),
+            target=plain(item.target),
+            stretch=plain(item.stretch),
+            weight=plain(item.weight),
         )
         for item in CycleKpi.objects.filter(cycle=cycle).order_by("position", "pk")
     )
     competencies = tuple(
-        scoring.CompetencyItem(key=str(item.pk), weight=item.weight)
+        scoring.CompetencyItem(key=str(item.pk), weight=plain(item.weight))
         for item in CycleCompetency.objects.filter(cycle=cycle).order_by("position", "pk")
     )
     sections = _decimal_table(settings.get("section_weights", {"kpi": 60, "competency": 40}))
@@ -115,7 +116,7 @@ def cycle_inputs(cycle: Cycle) -> tuple[scoring.Scorecard, list[scoring.Particip
         if excused:
             actuals[review_id][str(item_id)] = scoring.Excused(excused)
         elif verified is not None or reported is not None:
-            actuals[review_id][str(item_id)] = verified if verified is not None else reported
+            actuals[review_id][str(item_id)] = plain(verified if verified is not None else reported)
     given: dict[int, dict[str, dict]] = defaultdict(
         lambda: defaultdict(lambda: {"self": None, "leader": None, "peers": []})
     )
@@ -140,7 +141,7 @@ def cycle_inputs(cycle: Cycle) -> tuple[scoring.Scorecard, list[scoring.Particip
                 )
                 for key, entry in given.get(review_id, {}).items()
             },
-            adjustment=adjustment,
+            adjustment=plain(adjustment),
             adjustment_reason=reason,
         )
         for review_id, team_id, adjustment, reason in reviews

@@ -1,5 +1,7 @@
 """Demo review cycles, so a fresh `make run` shows every role something to do.
 
+- "2026 Q3 · All product teams" is closed: results computed, one grade calibrated,
+  published and acknowledged, so My results and team history have a past to show.
 - "2026 Q4 · Growth and Commerce" is in review: PMs have submitted, peers were approved
   and some answered, leaders still owe their reviews.
 - "2026 Q4 · Social and Platform" is in self-assessment: some drafts, some nominations
@@ -22,6 +24,7 @@ from kpis.models import ScorecardTemplate
 from . import services
 from .models import AssessmentRole, Cycle, Review
 
+PAST_CYCLE = "2026 Q3 · All product teams"
 REVIEW_CYCLE = "2026 Q4 · Growth and Commerce"
 SELF_CYCLE = "2026 Q4 · Social and Platform"
 PEER_POOL = (
@@ -94,6 +97,65 @@ def _nominate(review: Review, people: dict[str, Person], rng: random.Random) -> 
     services.peer_nominations_set(review=review, actor=review.person, peers=rng.sample(pool, 4))
 
 
+def _past_cycle(people: dict[str, Person], hr: Person, rng: random.Random) -> None:
+    from .computation import cycle_compute
+    from .models import Assessment, PeerRequest, PeerRequestStatus, Rating
+
+    cycle = _create(PAST_CYCLE, "tob_saas", ["Growth", "Commerce", "Social", "Platform"], hr)
+    competencies = list(cycle.competency_items.all())
+    pool = [people[name] for name in PEER_POOL if name in people]
+    now = timezone.now()
+    for review in cycle.reviews.select_related("person", "leader"):
+        _self_assess(review, rng, submit=True)
+        leader = Assessment.objects.create(
+            review=review,
+            assessor=review.leader,
+            role=AssessmentRole.LEADER,
+            submitted_at=now,
+            comment="Steady quarter; keep raising the bar on documentation.",
+        )
+        Rating.objects.bulk_create(
+            Rating(assessment=leader, competency=item, value=rng.choice([3, 3, 4, 4, 5]))
+            for item in competencies
+        )
+        for peer in rng.sample(pool, 4):
+            PeerRequest.objects.create(
+                review=review,
+                peer=peer,
+                nominated_by=review.person,
+                approved_by=review.leader,
+                status=PeerRequestStatus.SUBMITTED,
+            )
+            answer = Assessment.objects.create(
+                review=review, assessor=peer, role=AssessmentRole.PEER, submitted_at=now
+            )
+            Rating.objects.bulk_create(
+                Rating(assessment=answer, competency=item, value=rng.choice([3, 4, 4, 5]))
+                for item in competencies
+            )
+    cycle = services.cycle_advance(cycle=cycle, actor=hr)  # to review
+    cycle = services.cycle_advance(cycle=cycle, actor=hr)  # to calibration
+    cycle_compute(cycle_id=cycle.pk)
+    best = cycle.results.order_by("rank").select_related("review").first()
+    if best is not None and best.grade != "S":
+        services.result_calibrate(
+            review=best.review, actor=hr, grade="S", reason="Led the cross-team pricing launch."
+        )
+    cycle = services.cycle_advance(cycle=cycle, actor=hr)  # published
+    for review in cycle.reviews.select_related("person"):
+        services.result_acknowledge(review=review, actor=review.person, comment="")
+    services.cycle_advance(cycle=cycle, actor=hr)  # closed
+    past = now - timedelta(days=60)
+    Cycle.objects.filter(pk=cycle.pk).update(
+        period_start=past.date().replace(month=7, day=1),
+        period_end=past.date().replace(month=9, day=30),
+        self_assessment_deadline=past,
+        review_deadline=past + timedelta(days=10),
+        calibration_deadline=past + timedelta(days=15),
+        acknowledgement_deadline=past + timedelta(days=25),
+    )
+
+
 @transaction.atomic
 def seed_cycles() -> list[str]:
     """Create the demo cycles that do not exist yet; return their names."""
@@ -101,6 +163,9 @@ def seed_cycles() -> list[str]:
     hr = people["ye.qing"]
     created = []
     rng = random.Random(2026)  # noqa: S311 - repeatable demo data, not security
+    if not Cycle.objects.filter(name=PAST_CYCLE).exists():
+        _past_cycle(people, hr, rng)
+        created.append(PAST_CYCLE)
     if not Cycle.objects.filter(name=REVIEW_CYCLE).exists():
         cycle = _create(REVIEW_CYCLE, "tob_saas", ["Growth", "Commerce"], hr)
         for review in cycle.reviews.select_related("person", "leader", "cycle"):

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from .selectors import cycle_results, effective_grade
+from .selectors import cycle_results, effective_grade, flag_labels, item_names
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -45,6 +45,7 @@ def result_rows(cycle) -> tuple[list[str], list[list]]:
         for grade, value in cycle.scorecard.get("bonus_multipliers", {}).items()
     }
     rows = []
+    names = item_names(cycle)
     for result in cycle_results(cycle=cycle):
         review = result.review
         calibration = getattr(review, "calibration", None)
@@ -66,7 +67,7 @@ def result_rows(cycle) -> tuple[list[str], list[list]]:
                 grade,
                 calibration.reason if calibration else "",
                 multipliers.get(grade),
-                " ".join(result.flags),
+                "; ".join(flag_labels(result.flags, names)),
             ]
         )
     return header, rows

@@ -394,6 +394,38 @@ def cycle_results(
     return results.order_by(*RESULT_SORTS.get(sort, RESULT_SORTS["rank"]))
 
 
+def item_names(cycle: Cycle) -> dict[str, str]:
+    """Names of the cycle's scorecard items by the keys the engine used (their ids)."""
+    names = {str(item.pk): str(item.kpi) for item in cycle.kpi_items.select_related("kpi")}
+    names.update(
+        {
+            str(item.pk): str(item.competency)
+            for item in cycle.competency_items.select_related("competency")
+        }
+    )
+    return names
+
+
+def flag_labels(flags: list[str], names: dict[str, str]) -> list[str]:
+    """SCORING.md's flags ("missing:12") in words, naming the item."""
+    from django.utils.translation import gettext as _
+
+    kinds = {
+        "missing": _("missing actual: %(item)s"),
+        "excused": _("excused: %(item)s"),
+        "no_source": _("no rating: %(item)s"),
+        "peer_below_minimum": _("too few peers: %(item)s"),
+        "section_dropped": _("section left out: %(item)s"),
+    }
+    sections = {"kpi": _("KPIs"), "competency": _("Competencies")}
+    labels = []
+    for flag in flags:
+        kind, _separator, key = flag.partition(":")
+        item = sections.get(key) if kind == "section_dropped" else names.get(key, key)
+        labels.append(kinds.get(kind, "%(item)s") % {"item": item})
+    return labels
+
+
 def effective_grade(result) -> str:
     calibration = getattr(result.review, "calibration", None)
     return calibration.grade if calibration is not None else result.grade

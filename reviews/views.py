@@ -614,8 +614,10 @@ def cycle_results(request, pk: int):
     results = list(
         selectors.cycle_results(cycle=cycle, team_id=team_id, leader_id=leader_id, sort=sort)
     )
+    names = selectors.item_names(cycle)
     for result in results:
         result.effective_grade = selectors.effective_grade(result)
+        result.flag_labels = selectors.flag_labels(result.flags, names)
     distribution = selectors.grade_distribution(cycle=cycle)
     job = ComputationJob.objects.filter(cycle=cycle).first()
     return render(
@@ -736,6 +738,7 @@ def result_detail(request, pk: int):
             "multiplier": review.cycle.scorecard.get("bonus_multipliers", {}).get(
                 selectors.effective_grade(result)
             ),
+            "flag_labels": selectors.flag_labels(result.flags, selectors.item_names(review.cycle)),
         },
     )
 

@@ -63,3 +63,21 @@ def test_some_demo_peer_owes_feedback(seeded):
     assert waiting is not None
     assert "Feedback for" in my_tasks(waiting.peer.user.username)
     assert Person.objects.filter(peer_requests__status=PeerRequestStatus.SUBMITTED).exists()
+
+
+def test_the_demo_has_a_closed_cycle_with_results_to_look_back_on(seeded):
+    from reviews.demo import PAST_CYCLE
+    from reviews.models import Calibration
+
+    past = Cycle.objects.get(name=PAST_CYCLE)
+
+    assert past.phase == Phase.CLOSED
+    assert past.results.count() == 15
+    assert Calibration.objects.filter(review__cycle=past).count() <= 1
+    client = Client()
+    from django.contrib.auth import get_user_model
+
+    client.force_login(get_user_model().objects.get(username="chen.lin"))
+    assert PAST_CYCLE in client.get(reverse("reviews:my_results")).content.decode()
+    client.force_login(get_user_model().objects.get(username="zhou.min"))
+    assert PAST_CYCLE in client.get(reverse("reviews:team_history")).content.decode()
