@@ -12,3 +12,28 @@ if (window.htmx) {
     { code: "...", swap: false, error: true },
   ];
 }
+
+// Autosaving forms (hx-post + hx-sync) carry the version they were read at. A full
+// Save or Submit must not race an autosave still in flight (it would be refused as a
+// conflict), so it waits for the autosave to land, which updates the version, and then
+// submits with the same button.
+document.addEventListener("htmx:beforeRequest", (event) => {
+  const form = event.detail.elt.closest("form");
+  if (form) form.dataset.saving = String(Number(form.dataset.saving || 0) + 1);
+});
+document.addEventListener("htmx:afterRequest", (event) => {
+  const form = event.detail.elt.closest("form");
+  if (!form) return;
+  form.dataset.saving = String(Math.max(0, Number(form.dataset.saving || 0) - 1));
+  if (form.dataset.saving === "0" && form._waitingSubmitter) {
+    const submitter = form._waitingSubmitter;
+    form._waitingSubmitter = null;
+    form.requestSubmit(submitter);
+  }
+});
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (!form.hasAttribute("hx-post") || Number(form.dataset.saving || 0) === 0) return;
+  event.preventDefault();
+  form._waitingSubmitter = event.submitter || null;
+}, true);
