@@ -51,6 +51,11 @@ def _decimal_table(table: dict) -> dict[str, Decimal]:
     return {str(key): Decimal(str(value)) for key, value in table.items()}
 
 
+def _in_order(table: dict[str, Decimal], order: list[str]) -> dict[str, Decimal]:
+    """A grade table best first (the engine reads grades in the table's order)."""
+    return {grade: table[grade] for grade in order if grade in table} | table
+
+
 def cycle_scorecard(cycle: Cycle) -> scoring.Scorecard:
     """The cycle's frozen scorecard as the pure engine's Scorecard (2 queries)."""
     settings = cycle.scorecard
@@ -90,8 +95,8 @@ def cycle_scorecard(cycle: Cycle) -> scoring.Scorecard:
         max_adjustment=Decimal(str(settings.get("max_adjustment", 10))),
         grading=scoring.Grading(
             mode=grading.get("mode", "bands"),
-            bands=_decimal_table(grading.get("bands", {})),
-            quotas=_decimal_table(grading.get("quotas", {})),
+            bands=_in_order(_decimal_table(grading.get("bands", {})), cycle.grades),
+            quotas=_in_order(_decimal_table(grading.get("quotas", {})), cycle.grades),
         ),
         bonus_multipliers=_decimal_table(settings.get("bonus_multipliers", {})),
     )
@@ -222,6 +227,19 @@ def compute_request(
 
     waiting = ComputationJob.objects.filter(cycle=cycle, status=JobStatus.QUEUED).first()
     if waiting is not None:
+        expedite = countdown == 0 and trigger == JobTrigger.MANUAL
+        if expedite and waiting.trigger != JobTrigger.MANUAL:
+            # HR asked now: start the waiting job now rather than when its delay ends. The
+            # first message to arrive claims the job; the delayed one then finds it done.
+            ComputationJob.objects.filter(pk=waiting.pk).update(
+                trigger=JobTrigger.MANUAL, requested_by=requested_by
+            )
+            waiting.trigger = JobTrigger.MANUAL
+            transaction.on_commit(
+                lambda: compute_cycle.apply_async(
+                    kwargs={"cycle_id": cycle.pk, "job_id": waiting.pk}
+                )
+            )
         return waiting
     try:
         with transaction.atomic():

@@ -78,6 +78,15 @@ class Cycle(models.Model):
     def is_open(self) -> bool:
         return self.phase not in (Phase.DRAFT, Phase.CLOSED)
 
+    @property
+    def grades(self) -> list[str]:
+        """The frozen grades, best first. JSON objects lose their key order in PostgreSQL
+        (jsonb), so the order is frozen as a list beside the tables."""
+        grading = self.scorecard.get("grading", {})
+        return list(
+            self.scorecard.get("grade_order") or grading.get("bands") or grading.get("quotas") or {}
+        )
+
     def deadline_for(self, phase: str):
         return {
             Phase.SELF_ASSESSMENT: self.self_assessment_deadline,

@@ -446,7 +446,7 @@ def grade_distribution(*, cycle: Cycle) -> list[GradeShare]:
 
     grading = cycle.scorecard.get("grading", {})
     quotas = {grade: Decimal(str(value)) for grade, value in (grading.get("quotas") or {}).items()}
-    grades = list(grading.get("bands") or quotas)
+    grades = cycle.grades
     overrides = dict(
         Calibration.objects.filter(review__cycle=cycle).values_list("review_id", "grade")
     )

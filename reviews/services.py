@@ -159,6 +159,7 @@ def _freeze_scorecard(cycle: Cycle) -> None:
     problems = template_problems(data)
     if problems:
         raise ReviewError([_("The scorecard template is not valid:"), *problems])
+    data["grade_order"] = list(data["grading"].get("bands") or data["grading"].get("quotas") or {})
     cycle.scorecard = _json_safe(
         {
             key: data[key]
@@ -172,6 +173,7 @@ def _freeze_scorecard(cycle: Cycle) -> None:
                 "stretch_cap",
                 "max_adjustment",
                 "grading",
+                "grade_order",
                 "bonus_multipliers",
             )
         }
@@ -770,8 +772,7 @@ def peer_request_decline(*, request: PeerRequest, actor: Person, reason: str) ->
 
 def cycle_grades(cycle: Cycle) -> list[str]:
     """The cycle's grades, best first."""
-    grading = cycle.scorecard.get("grading", {})
-    return list(grading.get("bands") or grading.get("quotas") or {})
+    return cycle.grades
 
 
 @transaction.atomic

@@ -30,11 +30,16 @@ def compute_cycle(self, *, cycle_id: int, job_id: int | None = None) -> int:
     from .models import ComputationJob, JobStatus
 
     if job_id is not None:
-        claimed = ComputationJob.objects.filter(
-            pk=job_id, status__in=[JobStatus.QUEUED, JobStatus.RUNNING]
-        ).update(status=JobStatus.RUNNING, started_at=timezone.now(), error="")
+        # Only a queued job can be claimed (a retry resumes its own running job), so two
+        # messages for one job never run it twice.
+        claimable = [JobStatus.QUEUED]
+        if self.request.retries:
+            claimable.append(JobStatus.RUNNING)
+        claimed = ComputationJob.objects.filter(pk=job_id, status__in=claimable).update(
+            status=JobStatus.RUNNING, started_at=timezone.now(), error=""
+        )
         if not claimed:
-            return 0  # already finished: nothing to do
+            return 0  # claimed by another message, or already finished: nothing to do
     try:
         count = cycle_compute(cycle_id=cycle_id, job_id=job_id)
     except OperationalError as error:

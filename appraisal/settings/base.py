@@ -154,7 +154,9 @@ _BROKER_FROM_ENV = env.str("CELERY_BROKER_URL", default="")
 CELERY_BROKER_URL = _BROKER_FROM_ENV or "memory://localhost/"
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=_BROKER_FROM_ENV or None)
 CELERY_TASK_ALWAYS_EAGER = not _BROKER_FROM_ENV
-CELERY_TASK_EAGER_PROPAGATES = True
+# In-process tasks fail like a worker's would: recorded (on the job row), not raised into
+# the web request whose commit started them. Tests propagate, to see every error.
+CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -10,6 +10,7 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Tests always run tasks in-process unless a test starts a real worker itself
 # (tests/test_celery_worker.py does, when CELERY_BROKER_URL is set).
 CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},

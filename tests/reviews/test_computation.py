@@ -63,7 +63,13 @@ def load_into_cycle(name: str) -> tuple[Cycle, dict[str, Review]]:
         calibration_deadline=now + timedelta(days=2),
         acknowledgement_deadline=now + timedelta(days=3),
         scorecard={
-            key: value for key, value in settings.items() if key not in ("kpis", "competencies")
+            **{
+                key: value for key, value in settings.items() if key not in ("kpis", "competencies")
+            },
+            # as cycle_open freezes it: jsonb keeps no key order, so the grade order is a list
+            "grade_order": list(
+                card.grading.bands if card.grading.mode == "bands" else card.grading.quotas
+            ),
         },
         created_by=hr,
     )
@@ -366,3 +372,27 @@ def test_the_nightly_task_queues_cycles_in_review_or_calibration(
     job = ComputationJob.objects.get(cycle=cycle)
     assert (job.trigger, job.status) == ("nightly", JobStatus.SUCCEEDED)
     assert Result.objects.filter(cycle=cycle).count() == 5
+
+
+def test_hr_asking_now_starts_a_run_queued_for_later(django_capture_on_commit_callbacks):
+    cycle, _reviews = load_into_cycle("worked_example")
+    with django_capture_on_commit_callbacks(execute=False):
+        delayed = compute_request(cycle=cycle, trigger="leader_submission", countdown=60)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        now = compute_request(cycle=cycle)
+
+    delayed.refresh_from_db()
+    assert now.pk == delayed.pk
+    assert delayed.status == JobStatus.SUCCEEDED
+    assert Result.objects.filter(cycle=cycle).count() == 5
+
+
+def test_a_second_message_for_a_finished_job_does_nothing():
+    from reviews.tasks import compute_cycle
+
+    cycle, _reviews = load_into_cycle("worked_example")
+    job = ComputationJob.objects.create(cycle=cycle)
+
+    assert compute_cycle.delay(cycle_id=cycle.pk, job_id=job.pk).get() == 5
+    assert compute_cycle.delay(cycle_id=cycle.pk, job_id=job.pk).get() == 0
