@@ -192,6 +192,8 @@ class GradeRule(models.Model):
     quota = models.DecimalField(_("forced distribution quota (%)"), **WEIGHT)
     bonus_multiplier = models.DecimalField(_("bonus multiplier"), max_digits=5, decimal_places=2)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["template", "position"]
         constraints = [
@@ -230,6 +232,8 @@ class TemplateKpi(models.Model):
     stretch = models.DecimalField(_("stretch"), null=True, blank=True, **MEASURE)
     weight = models.DecimalField(_("weight"), **WEIGHT)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["template", "position", "id"]
         constraints = [
@@ -265,6 +269,8 @@ class TemplateCompetency(models.Model):
     )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     weight = models.DecimalField(_("weight"), **WEIGHT)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["template", "position", "id"]

@@ -18,6 +18,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from . import scenario, scoring
 from .models import (
@@ -259,38 +260,47 @@ def _write_items(template: ScorecardTemplate, data: dict) -> None:
             key__in=[i["key"] for i in data["competencies"]]
         )
     }
-    TemplateKpi.objects.bulk_create(
-        TemplateKpi(
-            template=template,
-            kpi=kpis[item["key"]],
-            position=position,
-            direction=kpis[item["key"]].direction,
-            threshold=_decimal(item["threshold"]),
-            target=_decimal(item["target"]),
-            stretch=_decimal(item.get("stretch")),
-            weight=_decimal(item["weight"]),
-        )
-        for position, item in enumerate(data["kpis"])
+    bulk_create_with_history(
+        [
+            TemplateKpi(
+                template=template,
+                kpi=kpis[item["key"]],
+                position=position,
+                direction=kpis[item["key"]].direction,
+                threshold=_decimal(item["threshold"]),
+                target=_decimal(item["target"]),
+                stretch=_decimal(item.get("stretch")),
+                weight=_decimal(item["weight"]),
+            )
+            for position, item in enumerate(data["kpis"])
+        ],
+        TemplateKpi,
     )
-    TemplateCompetency.objects.bulk_create(
-        TemplateCompetency(
-            template=template,
-            competency=competencies[item["key"]],
-            position=position,
-            weight=_decimal(item["weight"]),
-        )
-        for position, item in enumerate(data["competencies"])
+    bulk_create_with_history(
+        [
+            TemplateCompetency(
+                template=template,
+                competency=competencies[item["key"]],
+                position=position,
+                weight=_decimal(item["weight"]),
+            )
+            for position, item in enumerate(data["competencies"])
+        ],
+        TemplateCompetency,
     )
-    GradeRule.objects.bulk_create(
-        GradeRule(
-            template=template,
-            position=position,
-            grade=grade,
-            min_score=floor,
-            quota=quota,
-            bonus_multiplier=bonus,
-        )
-        for position, (grade, floor, quota, bonus) in enumerate(_grade_rows(data))
+    bulk_create_with_history(
+        [
+            GradeRule(
+                template=template,
+                position=position,
+                grade=grade,
+                min_score=floor,
+                quota=quota,
+                bonus_multiplier=bonus,
+            )
+            for position, (grade, floor, quota, bonus) in enumerate(_grade_rows(data))
+        ],
+        GradeRule,
     )
 
 

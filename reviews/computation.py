@@ -6,8 +6,6 @@ same inputs writes the same values (results are upserted by review, never duplic
 
 from __future__ import annotations
 
-import dataclasses
-import enum
 from collections import defaultdict
 from decimal import Decimal
 
@@ -18,6 +16,7 @@ from django.utils.translation import gettext as _
 from kpis import scoring
 from kpis.services import plain_decimal as plain
 
+from .explanations import pack
 from .models import (
     AssessmentRole,
     ComputationJob,
@@ -154,22 +153,6 @@ def cycle_inputs(cycle: Cycle) -> tuple[scoring.Scorecard, list[scoring.Particip
     return card, participants
 
 
-def _jsonable(value):
-    if dataclasses.is_dataclass(value):
-        return {
-            field.name: _jsonable(getattr(value, field.name)) for field in dataclasses.fields(value)
-        }
-    if isinstance(value, dict):
-        return {str(key): _jsonable(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(item) for item in value]
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, enum.Enum):
-        return value.value
-    return value
-
-
 def _set_job(job_id: int | None, **fields) -> None:
     if job_id is not None:
         ComputationJob.objects.filter(pk=job_id).update(**fields)
@@ -199,7 +182,7 @@ def cycle_compute(*, cycle_id: int, job_id: int | None = None) -> int:
             grade=result.grade or "",
             bonus_multiplier=result.bonus_multiplier,
             flags=list(result.flags),
-            explanation=_jsonable(result.explanation),
+            explanation=pack(result.explanation),
             computed_at=now,
         )
         for result in results

@@ -518,11 +518,13 @@ def explained_result(*, review: Review, result) -> dict:
     minimum answered), never as individual ratings."""
     from django.utils.translation import gettext as _
 
-    x = result.explanation
+    from .explanations import unpack
+
     kpi_items = {str(item.pk): item for item in review.cycle.kpi_items.select_related("kpi")}
     competency_items = {
         str(item.pk): item for item in review.cycle.competency_items.select_related("competency")
     }
+    x = unpack(result.explanation, kpi_items=kpi_items, competency_items=competency_items)
     kpis = []
     for step in x.get("kpis", []):
         item = kpi_items.get(step["key"])

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -22,6 +23,8 @@ from .forms import (
     parse_assessment,
 )
 from .models import Assessment, AssessmentRole, Phase, Review
+
+PAGE_SIZE = 100  # rows per page of HR's cycle tables (cycles can hold thousands of PMs)
 
 
 def _actor(request) -> Person:
@@ -190,7 +193,9 @@ def cycle_detail(request, pk: int):
         "reviews/cycle_detail.html",
         {
             "cycle": cycle,
-            "reviews": selectors.review_progress_list(cycle=cycle),
+            "reviews": Paginator(selectors.review_progress_list(cycle=cycle), PAGE_SIZE).get_page(
+                request.GET.get("page")
+            ),
             "blockers": blocked or (services.cycle_blockers(cycle=cycle) if cycle.is_open else []),
             "was_blocked": bool(blocked),
             "next_phase": services.next_phase(cycle.phase),
@@ -611,9 +616,11 @@ def cycle_results(request, pk: int):
             problems = error.problems
     team_id, leader_id = _int_param(request, "team"), _int_param(request, "leader")
     sort = request.GET.get("sort", "rank")
-    results = list(
-        selectors.cycle_results(cycle=cycle, team_id=team_id, leader_id=leader_id, sort=sort)
-    )
+    page = Paginator(
+        selectors.cycle_results(cycle=cycle, team_id=team_id, leader_id=leader_id, sort=sort),
+        PAGE_SIZE,
+    ).get_page(request.GET.get("page"))
+    results = list(page)
     names = selectors.item_names(cycle)
     for result in results:
         result.effective_grade = selectors.effective_grade(result)
@@ -626,6 +633,7 @@ def cycle_results(request, pk: int):
         {
             "cycle": cycle,
             "results": results,
+            "page": page,
             "distribution": distribution,
             "distribution_data": {
                 "grades": [share.grade for share in distribution],
@@ -640,6 +648,8 @@ def cycle_results(request, pk: int):
             "is_running": job is not None and job.status in (JobStatus.QUEUED, JobStatus.RUNNING),
             "last_good": last_good_job(cycle),
             "sort": sort,
+            "team_param": str(team_id or ""),
+            "leader_param": str(leader_id or ""),
             "team_id": team_id,
             "leader_id": leader_id,
             "teams": {review.team for review in cycle.reviews.select_related("team")},

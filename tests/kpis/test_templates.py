@@ -188,3 +188,17 @@ def test_creating_a_template_with_every_problem_lists_them_all(catalog):
     assert "section_weights" in problems
     assert "competencies" in problems
     assert not ScorecardTemplate.objects.filter(key="broken").exists()
+
+
+def test_a_changed_item_weight_is_in_the_audit_trail(catalog):
+    from kpis.models import TemplateKpi
+
+    data = template_to_dict(catalog)
+    data["kpis"][0]["weight"] = Decimal(30)
+    data["kpis"][1]["weight"] = Decimal(20)
+
+    template_update(template=catalog, data=data)
+
+    history = TemplateKpi.history.filter(template_id=catalog.pk, kpi__key="mau_growth")
+    assert sorted(str(record.weight) for record in history) == ["25.00", "25.00", "30.00"]
+    assert {record.history_type for record in history} == {"+", "-"}

@@ -18,6 +18,7 @@ from kpis.models import Competency, Direction, Kpi, ScorecardTemplate
 from kpis.scenario import parse_scenario, scorecard_to_dict
 from kpis.services import catalog_load
 from reviews.computation import compute_request, cycle_compute
+from reviews.explanations import unpack
 from reviews.models import (
     Assessment,
     AssessmentRole,
@@ -187,7 +188,7 @@ def test_the_database_computation_matches_the_scenario_to_the_cent(name):
             None
             if result.kpi_score is None
             else str(
-                Decimal(result.explanation["kpi_section"]["score"]).quantize(
+                Decimal(result.explanation["s"][0][0]).quantize(
                     Decimal("0.01"), rounding="ROUND_HALF_UP"
                 )
             )
@@ -223,15 +224,15 @@ def test_the_worked_example_pm_scores_75_48_grade_b_with_an_explanation():
 
     lin = Result.objects.get(review=reviews["lin"])
     assert (lin.final_score, lin.rank, lin.grade) == (Decimal("75.48"), 3, "B")
-    steps = {step["key"]: step for step in lin.explanation["kpis"]}
-    assert [steps[str(item.pk)]["points"] for item in cycle.kpi_items.order_by("position")] == [
-        "112",
-        "80",
-        "100",
-        "0",
-        "87.5",
-    ]
-    assert lin.explanation["unrounded_final"] == "75.475"
+    items = {str(item.pk): item for item in cycle.kpi_items.all()}
+    competencies = {str(item.pk): item for item in cycle.competency_items.all()}
+    explanation = unpack(lin.explanation, kpi_items=items, competency_items=competencies)
+    assert [step["points"] for step in explanation["kpis"]] == ["112", "80", "100", "0", "87.5"]
+    assert [step["threshold"] for step in explanation["kpis"]] == ["10", "40", "50", "5", "12"]
+    assert [step["score"] for step in explanation["competencies"]] == ["75", "67.5", "75"]
+    assert explanation["kpi_section"]["score"] == "81.125"
+    assert explanation["unrounded_final"] == "75.475"
+    assert explanation["final_score"] == "75.48"
 
 
 def test_a_failing_run_leaves_the_previous_results_untouched(monkeypatch):

@@ -297,3 +297,22 @@ def test_the_results_page_query_count_does_not_grow_with_pms(
     with django_assert_max_num_queries(40) as other:
         client.get(reverse("reviews:cycle_results", args=[more.pk]))
     assert len(small.captured_queries) == len(other.captured_queries)
+
+
+def test_large_cycles_are_paginated_with_a_constant_query_count(django_assert_max_num_queries):
+    from tests.reviews.test_computation import _cycle_with_pms
+
+    cycle = _cycle_with_pms(110)
+    cycle_compute(cycle_id=cycle.pk)
+    client = signed_in(make_hr(name="HR Paging"))
+    url = reverse("reviews:cycle_results", args=[cycle.pk])
+
+    with django_assert_max_num_queries(40) as first:
+        page_one = client.get(url).content.decode()
+    with django_assert_max_num_queries(40) as second:
+        page_two = client.get(url, {"page": 2}).content.decode()
+
+    assert page_one.count('name="review"') == 100
+    assert page_two.count('name="review"') == 15
+    assert "Page 1 of 2" in page_one
+    assert len(first.captured_queries) == len(second.captured_queries)
