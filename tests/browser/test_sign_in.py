@@ -43,3 +43,17 @@ def test_hr_signs_in_and_sees_the_people_directory(page, demo_company, screensho
     expect(page.get_by_role("heading", name="People")).to_be_visible()
     expect(page.get_by_role("cell", name="Chen Lin", exact=True)).to_be_visible()
     screenshot("people")
+
+
+def test_signing_in_works_with_the_keyboard_alone(page, demo_company):
+    page.goto("/accounts/login/")
+
+    # The name field has the focus on arrival; Tab moves to the password, Enter submits.
+    assert page.evaluate("() => document.activeElement.id") == "id_username"
+    page.keyboard.type("chen.lin")
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.id") == "id_password"
+    page.keyboard.type(DEMO_PASSWORD)
+    page.keyboard.press("Enter")
+
+    expect(page.get_by_role("heading", name="My tasks")).to_be_visible()
