@@ -45,7 +45,7 @@ from decimal import (
     localcontext,
 )
 from enum import StrEnum
-from functools import wraps
+from functools import lru_cache, wraps
 from itertools import pairwise
 from typing import ParamSpec, TypeVar
 
@@ -669,6 +669,14 @@ def _actuals_problems(card: Scorecard, participant: ParticipantInput, where: str
     return problems
 
 
+def _ratings_are_valid(scale: Scale, ratings: CompetencyRatings) -> bool:
+    lo, hi = scale.lo, scale.hi
+    return all(
+        rating is None or (type(rating) is int and lo <= rating <= hi)
+        for rating in (ratings.self_rating, ratings.leader_rating, *ratings.peer_ratings)
+    )
+
+
 def _ratings_problems(card: Scorecard, participant: ParticipantInput, where: str) -> list[Problem]:
     competency_keys = {item.key for item in card.competencies}
     problems: list[Problem] = []
@@ -677,6 +685,8 @@ def _ratings_problems(card: Scorecard, participant: ParticipantInput, where: str
         if key not in competency_keys:
             problems.append(Problem(at, f"there is no competency {key!r} in the scorecard"))
             continue
+        if _ratings_are_valid(card.scale, ratings):
+            continue  # the common case, checked without building a location per rating
         located = [(f"{at}.self", ratings.self_rating), (f"{at}.leader", ratings.leader_rating)]
         located += [
             (f"{at}.peers[{index}]", rating) for index, rating in enumerate(ratings.peer_ratings)
@@ -757,8 +767,13 @@ def validate_cycle(card: Scorecard, participants: Sequence[ParticipantInput]) ->
 # --------------------------------------------------------------------------- decimal helpers
 
 
+@lru_cache(maxsize=65_536)
 def _tidy(value: Decimal) -> Decimal:
-    """Snap to 30 decimal places and drop trailing zeros (``75.4750`` → ``75.475``)."""
+    """Snap to 30 decimal places and drop trailing zeros (``75.4750`` → ``75.475``).
+
+    Memoised: a cycle repeats the same few values endlessly (a rating of 4 is always 75),
+    and equal decimals give equal results whatever their exponent. Always called inside
+    the scoring context, so the cached results were computed with the same precision."""
     if value.is_zero():
         return _ZERO
     if value.adjusted() < _PRECISION - _SNAP_PLACES:
@@ -947,19 +962,67 @@ def _peer_source(
     return step, normalised if reason is None else None
 
 
-def _score_competency(card: Scorecard, item: CompetencyItem, ratings: CompetencyRatings) -> _Scored:
-    """``cⱼ = Σ w_src · n(r_src) / Σ w_src`` over the sources present."""
+@dataclass(frozen=True)
+class _SourceSettings:
+    """The parts of a scorecard a competency item's sources depend on (hashable)."""
+
+    scale: Scale
+    source_weights: tuple[tuple[Source, Decimal], ...]
+    min_peer_responses: int
+
+
+@lru_cache(maxsize=65_536)
+def _competency_sources(
+    settings: _SourceSettings,
+    self_rating: int | None,
+    leader_rating: int | None,
+    peer_ratings: tuple[int | None, ...],
+) -> tuple[tuple[SourceStep, ...], Decimal | None]:
+    """The sources and unrounded score of one competency item.
+
+    Memoised: on a small scale with a handful of raters, a cycle of thousands of PMs has
+    only a few thousand distinct combinations. The peer source depends only on how many
+    peers gave which rating, so callers pass the peer ratings sorted."""
+    card = _SourceCard(settings)
     sources = [
-        _single_source(card, Source.SELF, ratings.self_rating),
-        _single_source(card, Source.LEADER, ratings.leader_rating),
-        _peer_source(card, ratings.peer_ratings),
+        _single_source(card, Source.SELF, self_rating),
+        _single_source(card, Source.LEADER, leader_rating),
+        _peer_source(card, peer_ratings),
     ]
     score = _weighted_mean((step.weight, value) for step, value in sources if value is not None)
+    return tuple(step for step, _ in sources), score
+
+
+class _SourceCard:
+    """What `_single_source` and `_peer_source` read of a scorecard."""
+
+    def __init__(self, settings: _SourceSettings) -> None:
+        self.scale = settings.scale
+        self.source_weights = dict(settings.source_weights)
+        self.min_peer_responses = settings.min_peer_responses
+
+
+def _source_settings(card: Scorecard) -> _SourceSettings:
+    return _SourceSettings(
+        scale=card.scale,
+        source_weights=tuple((source, card.source_weights[source]) for source in Source),
+        min_peer_responses=card.min_peer_responses,
+    )
+
+
+def _score_competency(
+    card: Scorecard,
+    item: CompetencyItem,
+    ratings: CompetencyRatings,
+    settings: _SourceSettings | None = None,
+) -> _Scored:
+    """``cⱼ = Σ w_src · n(r_src) / Σ w_src`` over the sources present."""
+    peers = tuple(sorted(ratings.peer_ratings, key=lambda rating: (rating is None, rating or 0)))
+    sources, score = _competency_sources(
+        settings or _source_settings(card), ratings.self_rating, ratings.leader_rating, peers
+    )
     step = CompetencyStep(
-        key=item.key,
-        weight=item.weight,
-        sources=tuple(step for step, _ in sources),
-        score=_tidy_or_none(score),
+        key=item.key, weight=item.weight, sources=sources, score=_tidy_or_none(score)
     )
     return _Scored(step, score)
 
@@ -994,8 +1057,9 @@ def _score_valid_participant(card: Scorecard, participant: ParticipantInput) -> 
         _score_kpi(item, participant.actuals.get(item.key), card.stretch_cap) for item in card.kpis
     ]
     no_ratings = CompetencyRatings()
+    settings = _source_settings(card)
     competencies = [
-        _score_competency(card, item, participant.ratings.get(item.key, no_ratings))
+        _score_competency(card, item, participant.ratings.get(item.key, no_ratings), settings)
         for item in card.competencies
     ]
     kpi_score, kpi_weight_total = _section_items(kpis)
