@@ -170,6 +170,7 @@ def cycle_compute(*, cycle_id: int, job_id: int | None = None) -> int:
     results = scoring.score_cycle(card, participants)
     _set_job(job_id, progress=70, stage=_("Saving results"))
     now = timezone.now()
+    packed: dict = {}
     rows = [
         Result(
             review_id=int(result.id),
@@ -182,7 +183,7 @@ def cycle_compute(*, cycle_id: int, job_id: int | None = None) -> int:
             grade=result.grade or "",
             bonus_multiplier=result.bonus_multiplier,
             flags=list(result.flags),
-            explanation=pack(result.explanation),
+            explanation=pack(result.explanation, packed),
             computed_at=now,
         )
         for result in results

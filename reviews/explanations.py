@@ -19,8 +19,35 @@ def _text(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
 
 
-def pack(explanation: scoring.Explanation) -> dict:
-    """The explanation as compact JSON-ready data."""
+def _pack_sources(sources: tuple[scoring.SourceStep, ...]) -> list:
+    return [
+        [
+            str(source.source),
+            _text(source.weight),
+            _text(source.rating),
+            source.response_count,
+            source.not_applicable_count,
+            _text(source.normalised),
+            source.is_present,
+            None if source.left_out_reason is None else str(source.left_out_reason),
+        ]
+        for source in sources
+    ]
+
+
+def pack(explanation: scoring.Explanation, cache: dict | None = None) -> dict:
+    """The explanation as compact JSON-ready data.
+
+    `cache` (one dict per run) reuses the packed form of source steps the engine shares
+    between PMs with the same ratings."""
+    cache = {} if cache is None else cache
+
+    def sources(steps: tuple[scoring.SourceStep, ...]) -> list:
+        hit = cache.get(id(steps))
+        if hit is None or hit[0] is not steps:
+            hit = cache[id(steps)] = (steps, _pack_sources(steps))
+        return hit[1]
+
     return {
         "v": VERSION,
         "k": [
@@ -39,19 +66,7 @@ def pack(explanation: scoring.Explanation) -> dict:
             [
                 step.key,
                 _text(step.score),
-                [
-                    [
-                        str(source.source),
-                        _text(source.weight),
-                        _text(source.rating),
-                        source.response_count,
-                        source.not_applicable_count,
-                        _text(source.normalised),
-                        source.is_present,
-                        None if source.left_out_reason is None else str(source.left_out_reason),
-                    ]
-                    for source in step.sources
-                ],
+                sources(step.sources),
             ]
             for step in explanation.competencies
         ],
