@@ -49,6 +49,7 @@ class Journey:
     accessible: object
     base_url: str = ""
     people: dict[str, Person] = field(default_factory=dict)
+    has_worker: bool = False
 
     # --- helpers ------------------------------------------------------------------------
     def sign_in(self, username: str) -> None:
@@ -217,7 +218,14 @@ class Journey:
         self.sign_in("ye.qing")
         page.goto(f"/cycles/{cycle.pk}/results/")
         page.locator('button[name="action"][value="compute"]').click()
-        # With a worker, the bar appears and fills; in-process, the run is already done.
+        if self.has_worker:
+            # A real worker: watch the bar while it runs, then the page reloads with results.
+            expect(page.locator("#compute-progress [role=progressbar]")).to_be_visible()
+            self.screenshot(f"{self.language}-computing")
+            expect(page.locator("#compute-progress [role=progressbar]")).to_have_count(
+                0, timeout=30_000
+            )
+        # In-process (no broker), the run is already done when the page comes back.
         expect(page.locator("#last-good-run")).to_contain_text(
             re.compile(r"\d{4}|\d+:\d\d"), timeout=30_000
         )

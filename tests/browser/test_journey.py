@@ -2,13 +2,48 @@
 Simplified Chinese, with a screenshot, an accessibility check and (in Chinese) an
 untranslated-text check on every page."""
 
+import os
+import time
+
 import pytest
 
 from tests.browser.journey import Journey, company, setup_until
 
+BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
+
 
 @pytest.fixture
-def journey(page, screenshot, accessible, live_server):
+def computation_worker(live_server, monkeypatch):
+    """With a broker configured (as in CI), computations go through Redis to a real Celery
+    worker, slowed by 2 s so the journey watches the progress bar fill and finish.
+    Without one, they run in-process and the page shows the finished run at once."""
+    if not BROKER_URL:
+        yield False
+        return
+    from celery.contrib.testing.worker import start_worker
+
+    from appraisal.celery import app
+    from reviews import computation
+
+    original = computation.cycle_compute
+
+    def slow_compute(**kwargs):
+        time.sleep(2)
+        return original(**kwargs)
+
+    monkeypatch.setattr(computation, "cycle_compute", slow_compute)
+    saved = {key: app.conf[key] for key in ("task_always_eager", "broker_url", "result_backend")}
+    app.conf.update(task_always_eager=False, broker_url=BROKER_URL, result_backend=BROKER_URL)
+    app.control.purge()
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
+            yield True
+    finally:
+        app.conf.update(saved)
+
+
+@pytest.fixture
+def journey(page, screenshot, accessible, live_server, computation_worker):
     def make(language: str = "en") -> Journey:
         return Journey(
             page=page,
@@ -17,6 +52,7 @@ def journey(page, screenshot, accessible, live_server):
             accessible=accessible,
             base_url=live_server.url,
             people=company(),
+            has_worker=computation_worker,
         )
 
     return make
