@@ -193,8 +193,7 @@ def cycle_compute(*, cycle_id: int, job_id: int | None = None) -> int:
             review_id__in=[row.review_id for row in rows]
         ).delete()
         Result.objects.bulk_create(
-            rows,
-            batch_size=500,
+            rows,  # one statement on PostgreSQL; Django splits it where a backend needs to
             update_conflicts=True,
             unique_fields=["review"],
             update_fields=RESULT_FIELDS,

@@ -322,7 +322,7 @@ def test_the_computation_query_count_does_not_grow_with_pms(extra_pms, django_as
 
     # Reads: cycle, KPI items, competency items, reviews, actuals, ratings (6). Writes, in
     # one transaction (a savepoint inside the test's): the delete of stale results and one
-    # upsert per 500 results (2 + 2).
+    # upsert of every result (2 + 2).
     with django_assert_num_queries(10):
         cycle_compute(cycle_id=cycle.pk)
     assert Person.objects.filter(reviews__cycle=cycle).count() == 5 + extra_pms
