@@ -1,0 +1,30 @@
+"""Django set-up shared by the benchmark commands.
+
+The benchmark measures what production runs, so DEBUG is off unless DJANGO_DEBUG says
+otherwise (`appraisal.settings.local` turns it on by default, and with DEBUG on Django
+keeps the text of every query in memory, which inflates both time and memory).
+"""
+
+from __future__ import annotations
+
+import os
+
+
+def setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "appraisal.settings.local")
+    os.environ.setdefault("DJANGO_DEBUG", "false")
+    import django
+
+    django.setup()
+
+
+def database_settings() -> dict:
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] != "django.db.backends.postgresql":
+        raise SystemExit(
+            "The benchmark runs on PostgreSQL: set DATABASE_URL, e.g. "
+            "postgres://postgres@127.0.0.1:5432/appraisal_bench"
+        )
+    return database
