@@ -83,15 +83,8 @@ def scenario_settings(data: dict) -> dict:
     wanted = "quotas" if mode == GradingMode.FORCED else "bands"
     settings = {
         key: data[key]
-        for key in (
-            "scale",
-            "section_weights",
-            "source_weights",
-            "min_peer_responses",
-            "stretch_cap",
-            "max_adjustment",
-        )
-        if key in data
+        for key in scenario.SETTINGS_FIELDS
+        if key in data and key not in ("grading", "bonus_multipliers")
     }
     settings["grading"] = {"mode": mode, wanted: grading.get(wanted, {})}
     if "bonus_multipliers" in data:

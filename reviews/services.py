@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 from appraisal.models import Person
 from appraisal.tasks import email_people
 from kpis.models import ScorecardTemplate
+from kpis.scenario import SETTINGS_FIELDS
 from kpis.selectors import template_queryset
 from kpis.services import template_problems, template_to_dict
 
@@ -161,22 +162,7 @@ def _freeze_scorecard(cycle: Cycle) -> None:
         raise ReviewError([_("The scorecard template is not valid:"), *problems])
     data["grade_order"] = list(data["grading"].get("bands") or data["grading"].get("quotas") or {})
     cycle.scorecard = _json_safe(
-        {
-            key: data[key]
-            for key in (
-                "key",
-                "name",
-                "scale",
-                "section_weights",
-                "source_weights",
-                "min_peer_responses",
-                "stretch_cap",
-                "max_adjustment",
-                "grading",
-                "grade_order",
-                "bonus_multipliers",
-            )
-        }
+        {key: data[key] for key in ("key", "name", *SETTINGS_FIELDS, "grade_order")}
     )
     CycleKpi.objects.bulk_create(
         CycleKpi(
