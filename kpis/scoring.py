@@ -962,28 +962,13 @@ def _peer_source(
     return step, normalised if reason is None else None
 
 
-@dataclass(frozen=True)
-class _SourceSettings:
-    """The parts of a scorecard a competency item's sources depend on (hashable)."""
-
-    scale: Scale
-    source_weights: tuple[tuple[Source, Decimal], ...]
-    min_peer_responses: int
-
-
-@lru_cache(maxsize=65_536)
 def _competency_sources(
-    settings: _SourceSettings,
+    card: Scorecard,
     self_rating: int | None,
     leader_rating: int | None,
     peer_ratings: tuple[int | None, ...],
 ) -> tuple[tuple[SourceStep, ...], Decimal | None]:
-    """The sources and unrounded score of one competency item.
-
-    Memoised: on a small scale with a handful of raters, a cycle of thousands of PMs has
-    only a few thousand distinct combinations. The peer source depends only on how many
-    peers gave which rating, so callers pass the peer ratings sorted."""
-    card = _SourceCard(settings)
+    """The sources and unrounded score of one competency item."""
     sources = [
         _single_source(card, Source.SELF, self_rating),
         _single_source(card, Source.LEADER, leader_rating),
@@ -993,38 +978,43 @@ def _competency_sources(
     return tuple(step for step, _ in sources), score
 
 
-class _SourceCard:
-    """What `_single_source` and `_peer_source` read of a scorecard."""
-
-    def __init__(self, settings: _SourceSettings) -> None:
-        self.scale = settings.scale
-        self.source_weights = dict(settings.source_weights)
-        self.min_peer_responses = settings.min_peer_responses
+def _none_last(rating: int | None) -> tuple[bool, int]:
+    return rating is None, rating or 0
 
 
-def _source_settings(card: Scorecard) -> _SourceSettings:
-    return _SourceSettings(
-        scale=card.scale,
-        source_weights=tuple((source, card.source_weights[source]) for source in Source),
-        min_peer_responses=card.min_peer_responses,
-    )
+class _CompetencyMemo:
+    """Scored competency items of one run, one per distinct (item, ratings).
 
+    On a small scale with a handful of raters, a cycle of thousands of PMs has only a few
+    thousand distinct combinations per item, so most items are looked up, not computed.
+    The peer source depends only on how many peers gave which rating, so the peer
+    ratings are keyed sorted. Entries are frozen steps, shared between PMs."""
 
-def _score_competency(
-    card: Scorecard,
-    item: CompetencyItem,
-    ratings: CompetencyRatings,
-    settings: _SourceSettings | None = None,
-) -> _Scored:
-    """``cⱼ = Σ w_src · n(r_src) / Σ w_src`` over the sources present."""
-    peers = tuple(sorted(ratings.peer_ratings, key=lambda rating: (rating is None, rating or 0)))
-    sources, score = _competency_sources(
-        settings or _source_settings(card), ratings.self_rating, ratings.leader_rating, peers
-    )
-    step = CompetencyStep(
-        key=item.key, weight=item.weight, sources=sources, score=_tidy_or_none(score)
-    )
-    return _Scored(step, score)
+    def __init__(self, card: Scorecard) -> None:
+        self.card = card
+        self.sources: dict[tuple, tuple[tuple[SourceStep, ...], Decimal | None]] = {}
+        self.items: dict[tuple, tuple[_Scored, tuple[str, ...]]] = {}
+
+    def score(
+        self, item: CompetencyItem, ratings: CompetencyRatings
+    ) -> tuple[_Scored, tuple[str, ...]]:
+        """``cⱼ = Σ w_src · n(r_src) / Σ w_src`` over the sources present, and the item's
+        flags."""
+        peers = ratings.peer_ratings
+        peers = tuple(sorted(peers) if None not in peers else sorted(peers, key=_none_last))
+        given = (ratings.self_rating, ratings.leader_rating, peers)
+        key = (item.key, item.weight, given)
+        scored = self.items.get(key)
+        if scored is None:
+            found = self.sources.get(given)
+            if found is None:
+                found = self.sources[given] = _competency_sources(self.card, *given)
+            sources, score = found
+            step = CompetencyStep(
+                key=item.key, weight=item.weight, sources=sources, score=_tidy_or_none(score)
+            )
+            scored = self.items[key] = (_Scored(step, score), tuple(_competency_flags([step])))
+        return scored
 
 
 def _section_items(scored: Sequence[_Scored]) -> tuple[Decimal | None, Decimal]:
@@ -1052,16 +1042,19 @@ def _competency_flags(steps: Iterable[CompetencyStep]) -> list[str]:
     return flags
 
 
-def _score_valid_participant(card: Scorecard, participant: ParticipantInput) -> ParticipantScore:
+def _score_valid_participant(
+    card: Scorecard, participant: ParticipantInput, memo: _CompetencyMemo | None = None
+) -> ParticipantScore:
+    memo = memo or _CompetencyMemo(card)
     kpis = [
         _score_kpi(item, participant.actuals.get(item.key), card.stretch_cap) for item in card.kpis
     ]
     no_ratings = CompetencyRatings()
-    settings = _source_settings(card)
-    competencies = [
-        _score_competency(card, item, participant.ratings.get(item.key, no_ratings), settings)
+    scored_competencies = [
+        memo.score(item, participant.ratings.get(item.key, no_ratings))
         for item in card.competencies
     ]
+    competencies = [scored for scored, _ in scored_competencies]
     kpi_score, kpi_weight_total = _section_items(kpis)
     competency_score, competency_weight_total = _section_items(competencies)
 
@@ -1106,7 +1099,8 @@ def _score_valid_participant(card: Scorecard, participant: ParticipantInput) -> 
 
     kpi_steps = tuple(item.step for item in kpis)
     competency_steps = tuple(item.step for item in competencies)
-    flags = _kpi_flags(kpi_steps) + _competency_flags(competency_steps)
+    flags = _kpi_flags(kpi_steps)
+    flags += [flag for _, item_flags in scored_competencies for flag in item_flags]
     flags += [
         f"section_dropped:{section}"
         for section, score in section_scores.items()
@@ -1234,7 +1228,8 @@ def score_cycle(
     problems = validate_cycle(card, participants)
     if problems:
         raise ScoringError(problems)
-    scores = [_score_valid_participant(card, participant) for participant in participants]
+    memo = _CompetencyMemo(card)
+    scores = [_score_valid_participant(card, participant, memo) for participant in participants]
     finals = {score.id: score.final_score for score in scores if score.final_score is not None}
     ranks = competition_ranks(finals)
     team_ranks = team_competition_ranks(finals, {p.id: p.team for p in participants})

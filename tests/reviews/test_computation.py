@@ -8,15 +8,18 @@ equal the scenario's expected output. The query count must not grow with the PMs
 import json
 from datetime import timedelta
 from decimal import Decimal
+from math import ceil
 from pathlib import Path
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from appraisal.models import Person, Team
 from kpis.models import Competency, Direction, Kpi, ScorecardTemplate
 from kpis.scenario import parse_scenario, scorecard_to_dict
 from kpis.services import catalog_load
+from reviews import computation
 from reviews.computation import compute_request, cycle_compute
 from reviews.explanations import unpack
 from reviews.models import (
@@ -245,11 +248,19 @@ def test_a_failing_run_leaves_the_previous_results_untouched(monkeypatch):
         adjustment=Decimal(5), adjustment_reason="late change"
     )
 
-    def broken_write(*args, **kwargs):
-        raise RuntimeError("the disk is full")
+    packed = []
 
-    monkeypatch.setattr(Result.objects, "bulk_create", broken_write)
-    with pytest.raises(RuntimeError):
+    def pack_then_fail(explanation, cache):
+        # The write packs each explanation as it goes (streaming into COPY on
+        # PostgreSQL): fail half-way through it, after some rows have gone out.
+        if len(packed) == 3:
+            raise RuntimeError("the disk is full")
+        packed.append(explanation)
+        return real_pack(explanation, cache)
+
+    real_pack = computation.pack
+    monkeypatch.setattr(computation, "pack", pack_then_fail)
+    with pytest.raises(RuntimeError, match="the disk is full"):
         cycle_compute(cycle_id=cycle.pk)
 
     assert (
@@ -318,7 +329,6 @@ def _cycle_with_pms(count: int) -> Cycle:
 
 @pytest.mark.parametrize("extra_pms", [5, 195])  # 10 and 200 PMs in all, as issue 5 asks
 def test_the_computation_query_count_does_not_grow_with_pms(extra_pms):
-    from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     cycle = _cycle_with_pms(extra_pms)
@@ -327,14 +337,21 @@ def test_the_computation_query_count_does_not_grow_with_pms(extra_pms):
         cycle_compute(cycle_id=cycle.pk)
 
     statements = [query["sql"].split()[0].upper() for query in captured.captured_queries]
-    upserts = statements.count("INSERT")
-    # Reads: cycle, KPI items, competency items, reviews, actuals, ratings (6); in one
-    # transaction (a savepoint inside the test's, 2): the delete of stale results (1) and
-    # the upsert of every result: one statement on PostgreSQL; on SQLite, Django splits
-    # it to stay under SQLite's parameter limit.
-    assert len(statements) - upserts == 9
+    # Reads: cycle, KPI items, competency items, reviews (4), actuals and ratings (2,
+    # through server-side cursors on PostgreSQL), then the write in one transaction (a
+    # savepoint inside the test's: SAVEPOINT ... RELEASE).
+    streamed = "DECLARE" if connection.vendor == "postgresql" else "SELECT"
+    assert statements[:6] == ["SELECT"] * 4 + [streamed] * 2
+    assert (statements[6], statements[-1]) == ("SAVEPOINT", "RELEASE")
+    write = statements[7:-1]
     if connection.vendor == "postgresql":
-        assert upserts == 1
+        # A temporary table, the COPY into it (psycopg2's copy_expert, which Django does
+        # not log), one statement deleting stale results and upserting the new, a drop.
+        assert write == ["CREATE", "WITH", "DROP"]
+    else:
+        # The delete of stale results, then the upsert, which Django splits to stay under
+        # SQLite's limit on parameters: 12 per row, at most 999 per statement.
+        assert write == ["DELETE"] + ["INSERT"] * ceil((5 + extra_pms) / (999 // 12))
     assert Person.objects.filter(reviews__cycle=cycle).count() == 5 + extra_pms
 
 
@@ -407,3 +424,39 @@ def test_a_second_message_for_a_finished_job_does_nothing():
 
     assert compute_cycle.delay(cycle_id=cycle.pk, job_id=job.pk).get() == 5
     assert compute_cycle.delay(cycle_id=cycle.pk, job_id=job.pk).get() == 0
+
+
+def test_a_pm_taken_out_of_the_cycle_loses_their_result_and_no_one_else_does():
+    cycle, reviews = load_into_cycle("worked_example")
+    cycle_compute(cycle_id=cycle.pk)
+    kept = Result.objects.exclude(review=reviews["lin"]).order_by("review_id")
+    before = list(kept.values_list("review_id", "final_score", "rank"))
+
+    reviews["lin"].delete()
+    cycle_compute(cycle_id=cycle.pk)
+
+    assert not Result.objects.filter(review_id=reviews["lin"].pk).exists()
+    after = Result.objects.filter(cycle=cycle).order_by("review_id")
+    assert [row[0] for row in after.values_list("review_id", "final_score", "rank")] == [
+        row[0] for row in before
+    ]
+
+
+def test_a_rerun_rewrites_only_the_results_that_changed():
+    cycle, reviews = load_into_cycle("worked_example")
+    cycle_compute(cycle_id=cycle.pk)
+    first = dict(Result.objects.filter(cycle=cycle).values_list("review_id", "computed_at"))
+    Review.objects.filter(pk=reviews["lin"].pk).update(
+        adjustment=Decimal(-5), adjustment_reason="missed the launch review"
+    )
+
+    cycle_compute(cycle_id=cycle.pk)
+
+    lin = Result.objects.get(review=reviews["lin"])
+    assert lin.final_score == Decimal("72.48")  # was 75.48 with -2
+    assert lin.computed_at > first[lin.review_id]
+    assert lin.explanation["f"][2] == "missed the launch review"
+    others = Result.objects.filter(cycle=cycle).exclude(review=reviews["lin"])
+    if connection.vendor == "postgresql":  # unchanged rows are not rewritten
+        assert all(row.computed_at == first[row.review_id] for row in others)
+    assert others.count() == 4
