@@ -11,8 +11,10 @@ before each run, so every run inserts):
 
 - wall time of `cycle_compute(cycle_id=...)` (time.perf_counter), in this process;
 - queries: every statement sent to the database during the call, counted with
-  `connection.execute_wrapper` in the timed runs (no debug cursor, so no overhead), and
-  cross-checked once with `django.test.utils.CaptureQueriesContext`, which lists them;
+  `connection.execute_wrapper` in the timed runs (no debug cursor, so no overhead), plus
+  one for the COPY of the PostgreSQL write (psycopg2's copy_expert bypasses execute), and
+  cross-checked once with `django.test.utils.CaptureQueriesContext`, which lists them
+  (the COPY aside); the write itself is timed by wrapping the product's write function;
 - peak memory, two ways, each over its own runs:
   * RSS: each run in a fresh child process: peak resident set (`resource.getrusage`
     ru_maxrss) after the call minus the resident set (/proc/self/status VmRSS) just
@@ -178,14 +180,40 @@ def timed_run(cycle_id: int, *, fresh: bool) -> tuple[float, int, dict[str, floa
             kind = sql.lstrip().split(None, 1)[0].upper()
             execute_seconds[kind] = execute_seconds.get(kind, 0) + time.perf_counter() - started
 
+    writers = {name: getattr(computation, name) for name in WRITERS}
+
+    def timed_writer(name: str) -> Callable:
+        def write(*args, **kwargs):
+            nonlocal count
+            if name == "_copy_results":
+                count += 1  # its COPY goes through psycopg2's copy_expert, not execute
+            started = time.perf_counter()
+            try:
+                return writers[name](*args, **kwargs)
+            finally:
+                execute_seconds["write"] = time.perf_counter() - started
+
+        return write
+
     gc.collect()
-    with connection.execute_wrapper(counter):
-        cpu = time.process_time()
-        started = time.perf_counter()
-        cycle_compute(cycle_id=cycle_id)
-        seconds = time.perf_counter() - started
-        cpu = time.process_time() - cpu
+    for name in WRITERS:
+        setattr(computation, name, timed_writer(name))
+    try:
+        with connection.execute_wrapper(counter):
+            cpu = time.process_time()
+            started = time.perf_counter()
+            cycle_compute(cycle_id=cycle_id)
+            seconds = time.perf_counter() - started
+            cpu = time.process_time() - cpu
+    finally:
+        for name, writer in writers.items():
+            setattr(computation, name, writer)
     return seconds, count, execute_seconds, cpu
+
+
+# The product's write functions (the PostgreSQL COPY path and the portable upsert), timed
+# as a whole in each measured run when the product has them.
+WRITERS = [name for name in ("_copy_results", "_upsert_results") if hasattr(computation, name)]
 
 
 def tracemalloc_run(cycle_id: int, *, fresh: bool) -> int:
@@ -285,6 +313,7 @@ STAGES = [
     ("explanation to JSON: _jsonable (before)", "reviews/computation.py", "_jsonable"),
     ("explanation to JSON: explanations.pack", "reviews/explanations.py", "pack"),
     ("write: QuerySet.bulk_create (upsert)", "django/db/models/query.py", "bulk_create"),
+    ("write: COPY, then one delete-and-upsert", "reviews/computation.py", "_copy_results"),
 ]
 
 
@@ -490,7 +519,8 @@ def report(result: dict) -> str:
             f"{_spread(result['cpu_seconds']) if result.get('cpu_seconds') else 'not measured'} |"
         ),
         (
-            f"| queries (execute_wrapper, per run) | {_median(result['queries']):.0f} "
+            f"| queries (execute_wrapper, plus the COPY, per run) | "
+            f"{_median(result['queries']):.0f} "
             f"(CaptureQueriesContext: {len(result['captured_queries'])}) |"
         ),
     ]
@@ -530,25 +560,44 @@ def report(result: dict) -> str:
         "|---|---|---|",
     ]
     stage = {key: _median([run[key] for run in result["stages"]]) for key in result["stages"][0]}
-    write = compute - stage["inputs"] - stage["score_cycle"] - stage["serialize"]
+    executes = result.get("execute_seconds")
+    measured_write = executes and all("write" in run for run in executes)
     stage_medians = {
         "read inputs (cycle_inputs: 6 queries + building the inputs)": stage["inputs"],
         "score_cycle (validation + scoring + ranks + grades)": stage["score_cycle"],
         "  of which validate_cycle": stage["validate_cycle"],
-        f"explanations to JSON-ready data ({result.get('serializer', '?')})": stage["serialize"],
-        "write: Result objects, delete, bulk upsert (the call minus the above; noisy)": write,
-        "  of which json.dumps of the explanations": stage["json_dumps"],
     }
+    if measured_write:  # the write packs each explanation as it streams the rows out
+        stage_medians |= {
+            "write, measured in the call (packing, JSON, COPY, delete-and-upsert)": _median(
+                [run["write"] for run in executes]
+            ),
+            f"  of which explanations to JSON-ready data ({result.get('serializer', '?')})": (
+                stage["serialize"]
+            ),
+            "  of which json.dumps of the explanations": stage["json_dumps"],
+            "  of which inside execute: the delete-and-upsert statement": _median(
+                [run.get("WITH", 0) for run in executes]
+            ),
+        }
+    else:  # the code before the COPY write: the write is what is left of the call
+        write = compute - stage["inputs"] - stage["score_cycle"] - stage["serialize"]
+        stage_medians |= {
+            f"explanations to JSON-ready data ({result.get('serializer', '?')})": (
+                stage["serialize"]
+            ),
+            "write: Result objects, delete, bulk upsert (the call minus the above; noisy)": write,
+            "  of which json.dumps of the explanations": stage["json_dumps"],
+        }
+        if executes:
+            stage_medians["  of which inside execute: the INSERT ... ON CONFLICT statements"] = (
+                _median([run.get("INSERT", 0) for run in executes])
+            )
     json_bytes = stage["json_bytes"]
-    executes = result.get("execute_seconds")
-    if executes:
-        stage_medians["  of which inside execute: the INSERT ... ON CONFLICT statements"] = _median(
-            [run.get("INSERT", 0) for run in executes]
-        )
     for label, value in stage_medians.items():
         lines.append(f"| {label} | {value:.2f} | {100 * value / compute:.0f} % |")
     if executes:
-        kinds = sorted({kind for run in executes for kind in run})
+        kinds = sorted({kind for run in executes for kind in run} - {"write"})
         lines += [
             "",
             "Time inside cursor.execute per statement kind (medians; adaptation of the "

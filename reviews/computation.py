@@ -9,10 +9,13 @@ from __future__ import annotations
 import io
 import json
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
 
+from django.contrib.postgres.aggregates import ArrayAgg
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -134,43 +137,63 @@ def cycle_inputs(cycle: Cycle) -> tuple[scoring.Scorecard, list[scoring.Particip
             actuals[review_id][kpi_keys[item_id]] = plain(
                 verified if verified is not None else reported
             )
-    # Per review and competency: [self, leader, [peer ratings]] (None is N/A).
     competency_keys = {int(item.key): item.key for item in card.competencies}
-    given: dict[int, dict[str, list]] = defaultdict(dict)
-    peer = AssessmentRole.PEER.value
-    slot = {AssessmentRole.SELF.value: 0, AssessmentRole.LEADER.value: 1}
-    for review_id, role, competency_id, value in (
-        Rating.objects.filter(
-            assessment__review__cycle=cycle, assessment__submitted_at__isnull=False
+    given: dict[int, dict[str, scoring.CompetencyRatings]] = defaultdict(dict)
+    for review_id, competency_id, own, leader, peers in _ratings_by_item(cycle):
+        given[review_id][competency_keys[competency_id]] = scoring.CompetencyRatings(
+            self_rating=own, leader_rating=leader, peer_ratings=tuple(peers)
         )
-        .values_list("assessment__review_id", "assessment__role", "competency_id", "value")
-        .iterator(chunk_size=READ_CHUNK)
-    ):
-        items = given[review_id]
-        key = competency_keys[competency_id]
-        entry = items.get(key)
-        if entry is None:
-            entry = items[key] = [None, None, []]
-        if role == peer:
-            entry[2].append(value)
-        else:
-            entry[slot[role]] = value
     return card, [
         scoring.ParticipantInput(
             id=str(review_id),
             team=str(team_id),
             actuals=actuals.get(review_id, {}),
-            ratings={
-                key: scoring.CompetencyRatings(
-                    self_rating=own, leader_rating=leader, peer_ratings=tuple(peers)
-                )
-                for key, (own, leader, peers) in given.pop(review_id, {}).items()
-            },
+            ratings=given.pop(review_id, {}),
             adjustment=plain(adjustment),
             adjustment_reason=reason,
         )
         for review_id, team_id, adjustment, reason in reviews
     ]
+
+
+def _ratings_by_item(cycle: Cycle) -> Iterator[tuple[int, int, int | None, int | None, list]]:
+    """The submitted ratings of the cycle, one row per (review, competency) rated: review
+    id, competency item id, self rating, leader rating, peer ratings (None is N/A).
+
+    PostgreSQL groups them (ARRAY_AGG for the peers): a seventh of the rows to fetch and
+    build in Python. Elsewhere the rows are grouped here."""
+    submitted = Rating.objects.filter(
+        assessment__review__cycle=cycle, assessment__submitted_at__isnull=False
+    ).order_by()
+    role = "assessment__role"
+    if connection.vendor == "postgresql":
+        yield from (
+            submitted.values_list("assessment__review_id", "competency_id")
+            .annotate(
+                own=Max("value", filter=Q(**{role: AssessmentRole.SELF})),
+                leader=Max("value", filter=Q(**{role: AssessmentRole.LEADER})),
+                peers=ArrayAgg(
+                    "value", filter=Q(**{role: AssessmentRole.PEER}), order_by="value", default=[]
+                ),
+            )
+            .iterator(chunk_size=READ_CHUNK)
+        )
+        return
+    grouped: dict[tuple[int, int], list] = {}
+    peer = AssessmentRole.PEER.value
+    slot = {AssessmentRole.SELF.value: 0, AssessmentRole.LEADER.value: 1}
+    for review_id, competency_id, rater, value in submitted.values_list(
+        "assessment__review_id", "competency_id", role, "value"
+    ).iterator(chunk_size=READ_CHUNK):
+        entry = grouped.get((review_id, competency_id))
+        if entry is None:
+            entry = grouped[review_id, competency_id] = [None, None, []]
+        if rater == peer:
+            entry[2].append(value)
+        else:
+            entry[slot[rater]] = value
+    for (review_id, competency_id), (own, leader, peers) in grouped.items():
+        yield review_id, competency_id, own, leader, peers
 
 
 def _set_job(job_id: int | None, **fields) -> None:

@@ -38,14 +38,16 @@ def _pack_sources(sources: tuple[scoring.SourceStep, ...]) -> list:
 def pack(explanation: scoring.Explanation, cache: dict | None = None) -> dict:
     """The explanation as compact JSON-ready data.
 
-    `cache` (one dict per run) reuses the packed form of source steps the engine shares
-    between PMs with the same ratings."""
+    `cache` (one dict per run) reuses the packed form of the competency steps the engine
+    shares between PMs with the same ratings. It holds each step it has packed, so no id
+    is reused while the cache lives."""
     cache = {} if cache is None else cache
 
-    def sources(steps: tuple[scoring.SourceStep, ...]) -> list:
-        hit = cache.get(id(steps))
-        if hit is None or hit[0] is not steps:
-            hit = cache[id(steps)] = (steps, _pack_sources(steps))
+    def competency(step: scoring.CompetencyStep) -> list:
+        hit = cache.get(id(step))
+        if hit is None or hit[0] is not step:
+            packed = [step.key, _text(step.score), _pack_sources(step.sources)]
+            hit = cache[id(step)] = (step, packed)
         return hit[1]
 
     return {
@@ -62,14 +64,7 @@ def pack(explanation: scoring.Explanation, cache: dict | None = None) -> dict:
             ]
             for step in explanation.kpis
         ],
-        "c": [
-            [
-                step.key,
-                _text(step.score),
-                sources(step.sources),
-            ]
-            for step in explanation.competencies
-        ],
+        "c": [competency(step) for step in explanation.competencies],
         "s": [
             [
                 _text(section.score),
