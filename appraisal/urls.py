@@ -5,6 +5,7 @@ from . import views
 
 # The project's URLs. "My tasks" (home) is in reviews.urls: reviews knows every kind of task.
 urlpatterns = [
+    path("healthz/", views.healthz, name="healthz"),
     path("", include("reviews.home_urls")),
     path("", include("reviews.urls")),
     path("people/", views.people_list, name="people_list"),

@@ -2,12 +2,24 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_safe
 
 from . import permissions, selectors, services
 from .forms import PeopleImportForm
+
+
+@never_cache
+@require_safe
+def healthz(request):
+    """Health check for load balancers and docker compose: the process answers HTTP.
+
+    Public and without a database query, so it stays cheap and says only that the web
+    process serves requests (through the whole middleware stack)."""
+    return HttpResponse("ok", content_type="text/plain; charset=utf-8")
 
 
 @login_required

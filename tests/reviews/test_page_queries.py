@@ -1,0 +1,267 @@
+"""The pages of bench/pages.py keep a constant query count as the company grows, and show
+the whole company on paginated tables.
+
+Each test measures a page with few PMs, adds many more (with every input a real cycle has:
+actuals, self, leader and peer assessments, peer requests, computed results, calibrations,
+acknowledgements), measures again, and asserts the same number of queries."""
+
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from appraisal.models import Team
+from reviews.computation import cycle_compute
+from reviews.models import (
+    Acknowledgement,
+    Assessment,
+    AssessmentRole,
+    Calibration,
+    KpiActual,
+    PeerRequest,
+    PeerRequestStatus,
+    Phase,
+    Rating,
+    Review,
+)
+from tests.factories import PersonFactory, TeamFactory, make_hr
+from tests.reviews.test_computation import load_into_cycle
+
+pytestmark = pytest.mark.django_db
+
+LIMIT = 40  # a ceiling, so that a page gone quadratic fails fast with its queries listed
+
+
+def signed_in(person) -> Client:
+    client = Client()
+    client.force_login(person.user)
+    return client
+
+
+def add_pms(cycle, *, leader, count: int, hr, calibrate_every: int = 3) -> list[Review]:
+    """`count` PMs under `leader`, each with every input of a finished review."""
+    team = leader.team
+    kpis = list(cycle.kpi_items.all())
+    competencies = list(cycle.competency_items.all())
+    peers = [PersonFactory(name=f"Peer of {leader.name} {index}") for index in range(3)]
+    reviews = []
+    for _ in range(count):
+        person = PersonFactory(team=team, leader=leader, is_reviewed_pm=True)
+        review = Review.objects.create(cycle=cycle, person=person, leader=leader, team=team)
+        KpiActual.objects.bulk_create(
+            KpiActual(review=review, item=item, reported_value=Decimal(12)) for item in kpis
+        )
+        raters = [(person, AssessmentRole.SELF), (leader, AssessmentRole.LEADER)]
+        raters += [(peer, AssessmentRole.PEER) for peer in peers]
+        for assessor, role in raters:
+            assessment = Assessment.objects.create(
+                review=review, assessor=assessor, role=role, submitted_at=timezone.now()
+            )
+            Rating.objects.bulk_create(
+                Rating(assessment=assessment, competency=item, value=4) for item in competencies
+            )
+        PeerRequest.objects.bulk_create(
+            PeerRequest(
+                review=review,
+                peer=peer,
+                status=PeerRequestStatus.SUBMITTED,
+                nominated_by=person,
+                approved_by=leader,
+            )
+            for peer in peers
+        )
+        reviews.append(review)
+    for review in reviews[::calibrate_every]:
+        Calibration.objects.create(review=review, grade="A", reason="Calibrated", calibrated_by=hr)
+    return reviews
+
+
+def new_leader(name: str):
+    return PersonFactory(name=name, team=TeamFactory(name=f"Team of {name}"))
+
+
+@pytest.fixture
+def company():
+    """A cycle in calibration: the worked example's PMs, one leader with 2 more PMs, HR."""
+    cycle, _reviews = load_into_cycle("worked_example")
+    hr = make_hr(name="HR Pages")
+    leader = new_leader("Leader Small")
+    mine = add_pms(cycle, leader=leader, count=2, hr=hr)
+    cycle_compute(cycle_id=cycle.pk)
+    return cycle, leader, mine, hr
+
+
+def grow(cycle, leader, hr, *, mine: int = 10, teams: int = 6, per_team: int = 6) -> None:
+    """More PMs: `mine` under `leader`, and `teams` other teams of `per_team`; recompute."""
+    add_pms(cycle, leader=leader, count=mine, hr=hr)
+    for index in range(teams):
+        add_pms(cycle, leader=new_leader(f"Leader {index}"), count=per_team, hr=hr)
+    cycle_compute(cycle_id=cycle.pk)
+
+
+def count_queries(client, url, django_assert_max_num_queries, **params) -> tuple[int, str]:
+    client.get(url, params)  # warm: content types, translations
+    with django_assert_max_num_queries(LIMIT) as captured:
+        response = client.get(url, params)
+    assert response.status_code == 200
+    return len(captured.captured_queries), response.content.decode()
+
+
+def publish(cycle) -> None:
+    cycle.phase = Phase.PUBLISHED
+    cycle.save(update_fields=["phase"])
+
+
+# --- the leader's team page -------------------------------------------------------------------
+
+
+def test_the_team_page_query_count_does_not_grow_with_pms(company, django_assert_max_num_queries):
+    cycle, leader, _mine, hr = company
+    client = signed_in(leader)
+    url = reverse("reviews:team_cycle", args=[cycle.pk])
+    small, before = count_queries(client, url, django_assert_max_num_queries)
+
+    grow(cycle, leader, hr)
+    large, after = count_queries(client, url, django_assert_max_num_queries)
+
+    assert before.count("reviews/") < after.count("reviews/")  # the new PMs are listed
+    assert "12 participants" in after
+    assert small == large
+
+
+def test_the_published_team_page_with_its_ranking_keeps_its_query_count(
+    company, django_assert_max_num_queries
+):
+    cycle, leader, mine, hr = company
+    publish(cycle)
+    Acknowledgement.objects.create(review=mine[1], comment="Read it")
+    client = signed_in(leader)
+    url = reverse("reviews:team_cycle", args=[cycle.pk])
+    small, before = count_queries(client, url, django_assert_max_num_queries)
+
+    grow(cycle, leader, hr)
+    large, after = count_queries(client, url, django_assert_max_num_queries)
+
+    assert 'id="team-ranking"' in before
+    assert after.count("/result/") == 12  # every report ranked, linked to their result
+    assert small == large
+
+
+# --- a result page ------------------------------------------------------------------------------
+
+
+def test_the_result_page_query_count_does_not_grow_with_pms(company, django_assert_max_num_queries):
+    cycle, leader, mine, hr = company
+    client = signed_in(hr)
+    calibrated, plain = mine[0], mine[1]  # add_pms calibrates every third, from the first
+    small = {
+        review.pk: count_queries(
+            client,
+            reverse("reviews:result_detail", args=[review.pk]),
+            django_assert_max_num_queries,
+        )[0]
+        for review in (calibrated, plain)
+    }
+
+    grow(cycle, leader, hr)
+    large = {
+        review.pk: count_queries(
+            client,
+            reverse("reviews:result_detail", args=[review.pk]),
+            django_assert_max_num_queries,
+        )
+        for review in (calibrated, plain)
+    }
+
+    assert f"Result of {plain.person.name}" in large[plain.pk][1]
+    assert "Calibrated by HR" in large[calibrated.pk][1]
+    assert small == {pk: queries for pk, (queries, _content) in large.items()}
+
+
+def test_the_leader_reads_a_published_result_in_as_many_queries_at_any_size(
+    company, django_assert_max_num_queries
+):
+    cycle, leader, mine, hr = company
+    publish(cycle)
+    client = signed_in(leader)
+    url = reverse("reviews:result_detail", args=[mine[1].pk])
+    small, _content = count_queries(client, url, django_assert_max_num_queries)
+
+    grow(cycle, leader, hr)
+    large, content = count_queries(client, url, django_assert_max_num_queries)
+
+    assert 'id="final-score"' in content
+    assert small == large
+
+
+# --- HR's cycle table and calibration page, in calibration -------------------------------------
+
+
+def test_the_cycle_table_in_calibration_keeps_its_query_count_and_counts_everyone(
+    company, django_assert_max_num_queries
+):
+    cycle, leader, _mine, hr = company
+    client = signed_in(hr)
+    url = reverse("reviews:cycle_detail", args=[cycle.pk])
+    small, _content = count_queries(client, url, django_assert_max_num_queries)
+
+    grow(cycle, leader, hr, teams=16)  # 10 + 96 more: two pages of 100
+    total = Review.objects.filter(cycle=cycle).count()
+    large, first = count_queries(client, url, django_assert_max_num_queries)
+    last, second = count_queries(client, url, django_assert_max_num_queries, page=2)
+
+    assert total > 100
+    assert f"{total} participants" in first  # the caption counts the cycle, not the page
+    assert f"{total} participants" in second
+    assert first.count('title="Audit trail"') == 100
+    assert second.count('title="Audit trail"') == total - 100
+    assert small == large == last
+
+
+def test_the_calibration_page_keeps_its_query_count_with_more_pms_teams_and_calibrations(
+    company, django_assert_max_num_queries
+):
+    cycle, leader, _mine, hr = company
+    assert cycle.phase == Phase.CALIBRATION
+    client = signed_in(hr)
+    url = reverse("reviews:cycle_results", args=[cycle.pk])
+    small, before = count_queries(client, url, django_assert_max_num_queries)
+
+    grow(cycle, leader, hr, teams=16)
+    total = Review.objects.filter(cycle=cycle).count()
+    large, after = count_queries(client, url, django_assert_max_num_queries)
+    last, second = count_queries(client, url, django_assert_max_num_queries, page=2)
+    filtered, by_team = count_queries(
+        client, url, django_assert_max_num_queries, team=leader.team_id
+    )
+
+    assert 'value="calibrate"' in before
+    assert after.count('value="calibrate"') == 100
+    assert second.count('value="calibrate"') == total - 100
+    assert by_team.count('value="calibrate"') == 12
+    team_count = Team.objects.filter(reviews__cycle=cycle).distinct().count()
+    assert after.split('id="filter-team"')[1].split("</select>")[0].count("<option") == (
+        team_count + 1  # "All teams" and every team of the cycle
+    )
+    assert small == large == last == filtered
+
+
+def test_the_calibration_page_shows_its_pages_in_the_body_not_the_title(
+    company, django_assert_max_num_queries
+):
+    cycle, leader, _mine, hr = company
+    grow(cycle, leader, hr, teams=16)
+    content = count_queries(
+        signed_in(hr),
+        reverse("reviews:cycle_results", args=[cycle.pk]),
+        django_assert_max_num_queries,
+    )[1]
+
+    title = content.split("<title>")[1].split("</title>")[0]
+    body = content.split("<main")[1]
+    assert "Page 1 of 2" not in title
+    assert "<nav" not in title
+    assert "Page 1 of 2" in body
+    assert "?page=2&amp;sort=rank" in body
