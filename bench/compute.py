@@ -41,6 +41,7 @@ results). Results are also written as JSON to bench/results/compute-<N>.json.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import functools
 import gc
@@ -270,6 +271,12 @@ def stage_run(cycle_id: int) -> dict[str, float]:
     JSON-ready data, plus what the database adapter then does with it (json.dumps).
     Writing the results is what is left of the whole call (`compute - these`)."""
     gc.collect()
+    paused = getattr(computation, "_cyclic_gc_paused", contextlib.nullcontext)
+    with paused():  # as in the call, when the product pauses the cyclic GC for the run
+        return _stages(cycle_id)
+
+
+def _stages(cycle_id: int) -> dict[str, float]:
     cycle = Cycle.objects.get(pk=cycle_id)
     _name, serialize = explanation_serializer()
     if len(inspect.signature(serialize).parameters) > 1:  # pack(explanation, cache): one per run
@@ -458,7 +465,18 @@ def measure(options) -> dict:
         _prepare(cycle.pk, fresh=options.fresh)
         cycle_compute(cycle_id=cycle.pk)  # warm-up, not counted
         say(f"  warm-up: {time.perf_counter() - started:.2f} s")
-        timed = runs("compute", lambda: timed_run(cycle.pk, fresh=options.fresh), options.runs)
+        # Each compute run is followed at once by a run of the limit, so that the ratio of
+        # each pair is taken at the same machine speed (the host's speed drifts).
+        paired = runs(
+            "compute, then the limit",
+            lambda: (
+                timed_run(cycle.pk, fresh=options.fresh),
+                read_seconds(aggregate_sql(), cycle.pk),
+            ),
+            options.runs,
+        )
+        timed = [value[0] for value in paired]
+        result["paired_ratios"] = [value[0][0] / value[1][0] for value in paired]
         result["compute_seconds"] = [value[0] for value in timed]
         result["queries"] = [value[1] for value in timed]
         result["execute_seconds"] = [value[2] for value in timed]
@@ -466,9 +484,7 @@ def measure(options) -> dict:
         result["captured_queries"] = captured_queries(cycle.pk)
         result["stages"] = runs("stages", lambda: stage_run(cycle.pk), options.runs)
         result["serializer"] = explanation_serializer()[0]
-        aggregate = runs(
-            "aggregate read", lambda: read_seconds(aggregate_sql(), cycle.pk), options.runs
-        )
+        aggregate = [value[1] for value in paired]
         plain = runs("plain read", lambda: read_seconds(plain_sql(), cycle.pk), options.runs)
         result["aggregate_seconds"] = [value[0] for value in aggregate]
         result["aggregate_rows"] = aggregate[0][1]
@@ -542,7 +558,17 @@ def report(result: dict) -> str:
             f"{_spread(result['aggregate_seconds'], digits=3)} "
             f"(server only: {result['aggregate_server_seconds']:.3f} s) |"
         ),
-        f"| **ratio compute / limit** | **{compute / aggregate:.1f}x** |",
+        f"| **ratio compute / limit** (medians) | **{compute / aggregate:.1f}x** |",
+        *(
+            [
+                (
+                    "| ratio of each run to the limit run right after it | "
+                    f"{_spread(result['paired_ratios'], unit='x', digits=1)} |"
+                )
+            ]
+            if result.get("paired_ratios")
+            else []
+        ),
         (
             f"| plain read of the same rows, fetched ({result['plain_rows']:,} rows) | "
             f"{_spread(result['plain_seconds'], digits=3)} "

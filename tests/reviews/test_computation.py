@@ -460,3 +460,18 @@ def test_a_rerun_rewrites_only_the_results_that_changed():
     if connection.vendor == "postgresql":  # unchanged rows are not rewritten
         assert all(row.computed_at == first[row.review_id] for row in others)
     assert others.count() == 4
+
+
+def test_the_garbage_collector_is_back_on_after_a_run_even_a_failed_one(monkeypatch):
+    import gc
+
+    cycle, _reviews = load_into_cycle("worked_example")
+    cycle_compute(cycle_id=cycle.pk)
+    assert gc.isenabled()
+
+    monkeypatch.setattr(
+        computation.scoring, "score_cycle", lambda *a: (_ for _ in ()).throw(ValueError("no"))
+    )
+    with pytest.raises(ValueError, match="no"):
+        cycle_compute(cycle_id=cycle.pk)
+    assert gc.isenabled()
