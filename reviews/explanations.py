@@ -8,6 +8,7 @@ and weights are not repeated per PM: they are the cycle's frozen items.
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 from kpis import scoring
@@ -42,16 +43,34 @@ def pack(explanation: scoring.Explanation, cache: dict | None = None) -> dict:
     shares between PMs with the same ratings. It holds each step it has packed, so no id
     is reused while the cache lives."""
     cache = {} if cache is None else cache
-
-    def competency(step: scoring.CompetencyStep) -> list:
-        hit = cache.get(id(step))
-        if hit is None or hit[0] is not step:
-            packed = [step.key, _text(step.score), _pack_sources(step.sources)]
-            hit = cache[id(step)] = (step, packed)
-        return hit[1]
-
     return {
         "v": VERSION,
+        **_pack_kpis_and_totals(explanation),
+        "c": [_competency(step, cache)[0] for step in explanation.competencies],
+    }
+
+
+def pack_json(explanation: scoring.Explanation, cache: dict | None = None) -> str:
+    """`pack` as JSON text: the same document as ``json.dumps(pack(explanation))``, with
+    each shared competency step encoded once per run (the bulk of the text)."""
+    cache = {} if cache is None else cache
+    head = json.dumps({"v": VERSION, **_pack_kpis_and_totals(explanation)}, separators=(",", ":"))
+    competencies = ",".join(_competency(step, cache)[1] for step in explanation.competencies)
+    return f'{head[:-1]},"c":[{competencies}]}}'
+
+
+def _competency(step: scoring.CompetencyStep, cache: dict) -> tuple[list, str]:
+    """A competency step packed, and as JSON text; cached by the step's identity (the
+    cache holds the step, so its id is not reused while the cache lives)."""
+    hit = cache.get(id(step))
+    if hit is None or hit[0] is not step:
+        packed = [step.key, _text(step.score), _pack_sources(step.sources)]
+        hit = cache[id(step)] = (step, packed, json.dumps(packed, separators=(",", ":")))
+    return hit[1], hit[2]
+
+
+def _pack_kpis_and_totals(explanation: scoring.Explanation) -> dict:
+    return {
         "k": [
             [
                 step.key,
@@ -64,7 +83,6 @@ def pack(explanation: scoring.Explanation, cache: dict | None = None) -> dict:
             ]
             for step in explanation.kpis
         ],
-        "c": [competency(step) for step in explanation.competencies],
         "s": [
             [
                 _text(section.score),

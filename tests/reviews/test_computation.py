@@ -250,16 +250,19 @@ def test_a_failing_run_leaves_the_previous_results_untouched(monkeypatch):
 
     packed = []
 
-    def pack_then_fail(explanation, cache):
-        # The write packs each explanation as it goes (streaming into COPY on
-        # PostgreSQL): fail half-way through it, after some rows have gone out.
-        if len(packed) == 3:
-            raise RuntimeError("the disk is full")
-        packed.append(explanation)
-        return real_pack(explanation, cache)
+    def failing_after_three(real_pack):
+        def pack_then_fail(explanation, cache):
+            # The write packs each explanation as it goes (streaming into COPY on
+            # PostgreSQL): fail half-way through it, after some rows have gone out.
+            if len(packed) == 3:
+                raise RuntimeError("the disk is full")
+            packed.append(explanation)
+            return real_pack(explanation, cache)
 
-    real_pack = computation.pack
-    monkeypatch.setattr(computation, "pack", pack_then_fail)
+        return pack_then_fail
+
+    for name in ("pack", "pack_json"):  # as a dict (bulk upsert) or as text (COPY)
+        monkeypatch.setattr(computation, name, failing_after_three(getattr(computation, name)))
     with pytest.raises(RuntimeError, match="the disk is full"):
         cycle_compute(cycle_id=cycle.pk)
 
@@ -475,3 +478,17 @@ def test_the_garbage_collector_is_back_on_after_a_run_even_a_failed_one(monkeypa
     with pytest.raises(ValueError, match="no"):
         cycle_compute(cycle_id=cycle.pk)
     assert gc.isenabled()
+
+
+@pytest.mark.parametrize("name", EXPECTED)
+def test_packed_json_text_is_the_packed_explanation(name):
+    from kpis import scoring
+    from reviews.explanations import pack, pack_json
+
+    cycle, _reviews = load_into_cycle(name)
+    card, participants = computation.cycle_inputs(cycle)
+    results = scoring.score_cycle(card, participants)
+    shared: dict = {}
+
+    for result in results:
+        assert json.loads(pack_json(result.explanation, shared)) == pack(result.explanation)
