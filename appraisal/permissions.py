@@ -37,18 +37,45 @@ def user_roles(user: AbstractBaseUser | AnonymousUser) -> Roles:
     cached = getattr(user, "_appraisal_roles", None)
     if cached is not None:
         return cached
-    from .models import Person
-
-    person = Person.objects.filter(user=user).only("id", "is_reviewed_pm").first()
+    person = user_person(user)
     roles = Roles(
-        is_hr=user.groups.filter(name=HR_GROUP).exists(),
+        is_hr=person.in_hr_group
+        if person is not None
+        else user.groups.filter(name=HR_GROUP).exists(),
         is_admin=user.is_staff,
-        is_leader=person is not None and person.reports.exists(),
+        is_leader=person is not None and person.has_reports,
         is_pm=person is not None and person.is_reviewed_pm,
         has_person=person is not None,
     )
     user._appraisal_roles = roles
     return roles
+
+
+def user_person(user: AbstractBaseUser | AnonymousUser):
+    """The user's Person (team and leader joined), or None; read once per user object, in
+    one query that also says whether anyone reports to them and whether they are in HR.
+    `user.person` is then answered from the same row (the navigation shows the name)."""
+    if not user.is_authenticated:
+        return None
+    if hasattr(user, "_appraisal_person"):
+        return user._appraisal_person
+    from django.contrib.auth.models import Group
+    from django.db.models import Exists, OuterRef
+
+    from .models import Person
+
+    person = (
+        Person.objects.select_related("team", "leader")
+        .filter(user=user)
+        .annotate(
+            has_reports=Exists(Person.objects.filter(leader=OuterRef("pk"))),
+            in_hr_group=Exists(Group.objects.filter(user=OuterRef("user_id"), name=HR_GROUP)),
+        )
+        .first()
+    )
+    user._appraisal_person = person
+    Person._meta.get_field("user").remote_field.set_cached_value(user, person)
+    return person
 
 
 def can_import_people(user) -> bool:

@@ -10,9 +10,10 @@ from .models import Person, Team
 
 
 def person_for_user(*, user) -> Person | None:
-    if not user.is_authenticated:
-        return None
-    return Person.objects.select_related("team", "leader").filter(user=user).first()
+    """The user's Person, team and leader joined; read once per request (see user_person)."""
+    from .permissions import user_person
+
+    return user_person(user)
 
 
 def team_reports_list(*, leader: Person) -> QuerySet[Person]:

@@ -6,10 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
-from appraisal.models import Person
+from appraisal.models import Person, Team
 
 from . import permissions
 from .models import (
@@ -52,41 +54,52 @@ def _submitted(role: str) -> Exists:
     )
 
 
+def _peer_requests(*statuses: str) -> Coalesce:
+    """How many of the review's peer requests have one of `statuses`: a subquery, so the
+    count of a paginated list stays a plain COUNT(*) and only the shown rows pay for it."""
+    return Coalesce(
+        Subquery(
+            PeerRequest.objects.filter(review=OuterRef("pk"), status__in=statuses)
+            .order_by()
+            .values("review")
+            .annotate(count=Count("pk"))
+            .values("count")
+        ),
+        0,
+    )
+
+
 def review_progress_list(*, cycle: Cycle, leader: Person | None = None) -> QuerySet[Review]:
     """Each review of the cycle with its progress: self and leader submitted, peers asked
-    and answered. One query."""
+    and answered. One query (and a plain COUNT(*) when paginated)."""
     reviews = (
         Review.objects.filter(cycle=cycle)
         .select_related("person", "leader", "team")
         .annotate(
             has_self_submitted=_submitted(AssessmentRole.SELF),
             has_leader_submitted=_submitted(AssessmentRole.LEADER),
-            peers_nominated=Count(
-                "peer_requests",
-                filter=Q(peer_requests__status=PeerRequestStatus.NOMINATED),
-                distinct=True,
-            ),
-            peers_asked=Count(
-                "peer_requests",
-                filter=Q(
-                    peer_requests__status__in=[
-                        PeerRequestStatus.APPROVED,
-                        PeerRequestStatus.SUBMITTED,
-                    ]
-                ),
-                distinct=True,
-            ),
-            peers_answered=Count(
-                "peer_requests",
-                filter=Q(peer_requests__status=PeerRequestStatus.SUBMITTED),
-                distinct=True,
-            ),
+            peers_nominated=_peer_requests(PeerRequestStatus.NOMINATED),
+            peers_asked=_peer_requests(PeerRequestStatus.APPROVED, PeerRequestStatus.SUBMITTED),
+            peers_answered=_peer_requests(PeerRequestStatus.SUBMITTED),
         )
         .order_by("team__name", "person__name")
     )
     if leader is not None:
         reviews = reviews.filter(leader=leader)
     return reviews
+
+
+def review_progress_page(*, cycle: Cycle, number, per_page: int) -> Page:
+    """One page of review_progress_list. The plain reviews are sorted and cut first, in a
+    subquery, so the progress of the shown rows only is computed, on any page."""
+    ordered = Review.objects.filter(cycle=cycle).order_by("team__name", "person__name", "pk")
+    page = Paginator(ordered, per_page).get_page(number)
+    page.object_list = (
+        review_progress_list(cycle=cycle)
+        .filter(pk__in=page.object_list.values("pk"))
+        .order_by("team__name", "person__name", "pk")
+    )
+    return page
 
 
 def review_get(*, user, pk: int) -> Review:
@@ -394,15 +407,68 @@ def cycle_results(
     return results.order_by(*RESULT_SORTS.get(sort, RESULT_SORTS["rank"]))
 
 
-def item_names(cycle: Cycle) -> dict[str, str]:
-    """Names of the cycle's scorecard items by the keys the engine used (their ids)."""
-    names = {str(item.pk): str(item.kpi) for item in cycle.kpi_items.select_related("kpi")}
-    names.update(
-        {
-            str(item.pk): str(item.competency)
-            for item in cycle.competency_items.select_related("competency")
-        }
+def items_by_key(cycle: Cycle) -> tuple[dict[str, CycleKpi], dict[str, CycleCompetency]]:
+    """The cycle's KPI and competency items by the keys the engine used (their ids)."""
+    return (
+        {str(item.pk): item for item in cycle.kpi_items.select_related("kpi")},
+        {str(item.pk): item for item in cycle.competency_items.select_related("competency")},
     )
+
+
+def results_page(
+    *,
+    cycle: Cycle,
+    number,
+    per_page: int,
+    team_id: int | None = None,
+    leader_id: int | None = None,
+    sort: str = "rank",
+) -> Page:
+    """One page of cycle_results, without the explanations (the table does not show them).
+    The results are sorted and cut first, in a subquery joined only to what the sort and
+    the filters need, so person, team, leader, calibration and acknowledgement are joined
+    for the shown rows only, on any page."""
+    from .models import Result
+
+    order = (*RESULT_SORTS.get(sort, RESULT_SORTS["rank"]), "pk")
+    plain = Result.objects.filter(cycle=cycle)
+    if team_id:
+        plain = plain.filter(review__team_id=team_id)
+    if leader_id:
+        plain = plain.filter(review__leader_id=leader_id)
+    page = Paginator(plain.order_by(*order), per_page).get_page(number)
+    page.object_list = (
+        cycle_results(cycle=cycle)
+        .defer("explanation")
+        .filter(pk__in=page.object_list.values("pk"))
+        .order_by(*order)
+    )
+    return page
+
+
+def cycle_teams(*, cycle: Cycle) -> QuerySet:
+    """The teams of the cycle's reviews, by name, for the results filter: pk and name."""
+    return (
+        Team.objects.filter(reviews__cycle=cycle).distinct().order_by("name").values("pk", "name")
+    )
+
+
+def cycle_leaders(*, cycle: Cycle) -> QuerySet:
+    """The leaders of the cycle's reviews, by name, for the results filter: pk and name."""
+    return (
+        Person.objects.filter(led_reviews__cycle=cycle)
+        .distinct()
+        .order_by("name")
+        .values("pk", "name")
+    )
+
+
+def item_names(cycle: Cycle, *, items: tuple[dict, dict] | None = None) -> dict[str, str]:
+    """Names of the cycle's scorecard items by the keys the engine used (their ids).
+    `items`: what items_by_key(cycle) returned, when the caller has it already."""
+    kpi_items, competency_items = items or items_by_key(cycle)
+    names = {key: str(item.kpi) for key, item in kpi_items.items()}
+    names.update({key: str(item.competency) for key, item in competency_items.items()})
     return names
 
 
@@ -442,22 +508,26 @@ class GradeShare:
 
 def grade_distribution(*, cycle: Cycle) -> list[GradeShare]:
     """Effective grades (after calibration) against the cycle's quotas, best first."""
-    from .models import Calibration, Result
+    from .models import Result
 
     grading = cycle.scorecard.get("grading", {})
     quotas = {grade: Decimal(str(value)) for grade, value in (grading.get("quotas") or {}).items()}
     grades = cycle.grades
-    overrides = dict(
-        Calibration.objects.filter(review__cycle=cycle).values_list("review_id", "grade")
-    )
     counts = dict.fromkeys(grades, 0)
     total = 0
-    for review_id, grade in (
-        Result.objects.filter(cycle=cycle).exclude(grade="").values_list("review_id", "grade")
-    ):
-        grade = overrides.get(review_id, grade)
-        counts[grade] = counts.get(grade, 0) + 1
-        total += 1
+    # Counted in the database: one row per effective grade, whatever the number of PMs.
+    effective = (
+        Result.objects.filter(cycle=cycle)
+        .exclude(grade="")
+        .annotate(effective=Coalesce("review__calibration__grade", "grade"))
+        .order_by()
+        .values("effective")
+        .annotate(count=Count("pk"))
+        .values_list("effective", "count")
+    )
+    for grade, count in effective:
+        counts[grade] = counts.get(grade, 0) + count
+        total += count
     shares = []
     for grade, count in counts.items():
         percent = (Decimal(100) * count / total).quantize(Decimal("0.1")) if total else Decimal(0)
@@ -511,8 +581,9 @@ def _points_text(value) -> str:
     )
 
 
-def explained_result(*, review: Review, result) -> dict:
+def explained_result(*, review: Review, result, items: tuple[dict, dict] | None = None) -> dict:
     """The stored explanation with names, ready for the result page and its charts.
+    `items`: what items_by_key(review.cycle) returned, when the caller has it already.
 
     Peer input appears only as the mean the explanation used (absent when fewer than the
     minimum answered), never as individual ratings."""
@@ -520,10 +591,7 @@ def explained_result(*, review: Review, result) -> dict:
 
     from .explanations import unpack
 
-    kpi_items = {str(item.pk): item for item in review.cycle.kpi_items.select_related("kpi")}
-    competency_items = {
-        str(item.pk): item for item in review.cycle.competency_items.select_related("competency")
-    }
+    kpi_items, competency_items = items or items_by_key(review.cycle)
     x = unpack(result.explanation, kpi_items=kpi_items, competency_items=competency_items)
     kpis = []
     for step in x.get("kpis", []):

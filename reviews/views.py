@@ -3,7 +3,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -188,14 +187,15 @@ def cycle_detail(request, pk: int):
         except services.ReviewError as error:
             problems = error.problems
         cycle = selectors.cycle_get(pk=pk)
+    reviews = selectors.review_progress_page(
+        cycle=cycle, number=request.GET.get("page"), per_page=PAGE_SIZE
+    )
     return render(
         request,
         "reviews/cycle_detail.html",
         {
             "cycle": cycle,
-            "reviews": Paginator(selectors.review_progress_list(cycle=cycle), PAGE_SIZE).get_page(
-                request.GET.get("page")
-            ),
+            "reviews": reviews,
             "blockers": blocked or (services.cycle_blockers(cycle=cycle) if cycle.is_open else []),
             "was_blocked": bool(blocked),
             "next_phase": services.next_phase(cycle.phase),
@@ -205,14 +205,28 @@ def cycle_detail(request, pk: int):
             "extend_form": extend_form,
             "problems": problems,
             "phase_changes": cycle.phase_changes.select_related("moved_by"),
-            "submitted_assessments": Assessment.objects.filter(
-                review__cycle=cycle, submitted_at__isnull=False
-            )
-            .select_related("review__person", "assessor")
-            .order_by("review__person__name", "role"),
+            "submitted_assessments": _reopen_choices(reviews),
         },
         status=400 if (problems or blocked) else 200,
     )
+
+
+def _reopen_choices(reviews) -> list[tuple[int, str]]:
+    """(assessment id, label) of the submitted assessments of the PMs on this page of the
+    cycle table: the whole cycle would be 7 options a PM, thousands. Read as values, with
+    the role's label looked up once, not per row (get_role_display rebuilds its choices)."""
+    labels = {value: str(label) for value, label in AssessmentRole.choices}
+    choices = []
+    for pk, role, person, assessor in (
+        Assessment.objects.filter(
+            review__in=[review.pk for review in reviews], submitted_at__isnull=False
+        )
+        .order_by("review__person__name", "role")
+        .values_list("pk", "role", "review__person__name", "assessor__name")
+    ):
+        label = f"{person}: {labels.get(role, role)}"
+        choices.append((pk, label if role == AssessmentRole.PEER else f"{label} ({assessor})"))
+    return choices
 
 
 # --- assessments ----------------------------------------------------------------------------
@@ -616,10 +630,14 @@ def cycle_results(request, pk: int):
             problems = error.problems
     team_id, leader_id = _int_param(request, "team"), _int_param(request, "leader")
     sort = request.GET.get("sort", "rank")
-    page = Paginator(
-        selectors.cycle_results(cycle=cycle, team_id=team_id, leader_id=leader_id, sort=sort),
-        PAGE_SIZE,
-    ).get_page(request.GET.get("page"))
+    page = selectors.results_page(
+        cycle=cycle,
+        team_id=team_id,
+        leader_id=leader_id,
+        sort=sort,
+        number=request.GET.get("page"),
+        per_page=PAGE_SIZE,
+    )
     results = list(page)
     names = selectors.item_names(cycle)
     for result in results:
@@ -652,8 +670,8 @@ def cycle_results(request, pk: int):
             "leader_param": str(leader_id or ""),
             "team_id": team_id,
             "leader_id": leader_id,
-            "teams": {review.team for review in cycle.reviews.select_related("team")},
-            "leaders": {review.leader for review in cycle.reviews.select_related("leader")},
+            "teams": selectors.cycle_teams(cycle=cycle),
+            "leaders": selectors.cycle_leaders(cycle=cycle),
             "problems": problems,
             "is_calibrating": cycle.phase == Phase.CALIBRATION,
         },
@@ -720,6 +738,7 @@ def result_detail(request, pk: int):
     if not permissions.can_view_result(request.user, review):
         raise Http404
     result = get_object_or_404(Result.objects.select_related("cycle"), review=review)
+    result.review = review  # the same instance: its calibration is read once
     if request.method == "POST":
         try:
             services.result_acknowledge(
@@ -731,7 +750,8 @@ def result_detail(request, pk: int):
         else:
             messages.success(request, _("Thank you: your acknowledgement is recorded."))
         return redirect(request.path)
-    explanation = selectors.explained_result(review=review, result=result)
+    items = selectors.items_by_key(review.cycle)
+    explanation = selectors.explained_result(review=review, result=result, items=items)
     return render(
         request,
         "reviews/result_detail.html",
@@ -748,7 +768,9 @@ def result_detail(request, pk: int):
             "multiplier": review.cycle.scorecard.get("bonus_multipliers", {}).get(
                 selectors.effective_grade(result)
             ),
-            "flag_labels": selectors.flag_labels(result.flags, selectors.item_names(review.cycle)),
+            "flag_labels": selectors.flag_labels(
+                result.flags, selectors.item_names(review.cycle, items=items)
+            ),
         },
     )
 

@@ -217,7 +217,16 @@ def test_the_cycle_table_in_calibration_keeps_its_query_count_and_counts_everyon
     assert f"{total} participants" in second
     assert first.count('title="Audit trail"') == 100
     assert second.count('title="Audit trail"') == total - 100
+    # The reopen list offers the submitted assessments of the PMs on the page shown.
+    submitted = Assessment.objects.filter(review__cycle=cycle, submitted_at__isnull=False)
+    offered = [reopen_options(content) for content in (first, second)]
+    assert 0 < offered[0] < submitted.count()
+    assert offered[0] + offered[1] == submitted.count()
     assert small == large == last
+
+
+def reopen_options(content: str) -> int:
+    return content.split('id="reopen-assessment"')[1].split("</select>")[0].count("<option")
 
 
 def test_the_calibration_page_keeps_its_query_count_with_more_pms_teams_and_calibrations(
