@@ -670,12 +670,24 @@ def cycle_results(request, pk: int):
             "leader_param": str(leader_id or ""),
             "team_id": team_id,
             "leader_id": leader_id,
-            "teams": selectors.cycle_teams(cycle=cycle),
-            "leaders": selectors.cycle_leaders(cycle=cycle),
+            "team_options": _filter_options(selectors.cycle_teams(cycle=cycle), team_id),
+            "leader_options": _filter_options(selectors.cycle_leaders(cycle=cycle), leader_id),
             "problems": problems,
             "is_calibrating": cycle.phase == Phase.CALIBRATION,
         },
         status=400 if problems else 200,
+    )
+
+
+def _filter_options(rows, selected: int | None):
+    """The <option>s of a results filter, built here: a cycle of 10,000 PMs has some 1,500
+    teams and as many leaders, and the template language takes ~30 µs an option."""
+    from django.utils.html import format_html_join
+
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        ((row["pk"], " selected" if row["pk"] == selected else "", row["name"]) for row in rows),
     )
 
 
