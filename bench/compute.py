@@ -411,17 +411,6 @@ PRODUCT_FILES = [
 ]
 
 
-def wait_quiet(threshold: float, say: Callable, *, patience: int = 900) -> None:
-    """Wait (at most `patience` seconds) until the 1-minute load average is below
-    `threshold`: the machine is shared, and other work there doubles the figures."""
-    waited = 0
-    while os.getloadavg()[0] >= threshold and waited < patience:
-        if waited % 60 == 0:
-            say(f"  load average {os.getloadavg()[0]:.1f}: waiting for below {threshold}")
-        time.sleep(5)
-        waited += 5
-
-
 def code_fingerprint() -> dict[str, str]:
     """Which version of the product code was measured: sha256 (12 digits) and mtime of the
     files on the computation's path, since the code changes while it is tuned."""
@@ -465,7 +454,7 @@ def measure(options) -> dict:
         "fresh": options.fresh,
     }
     if options.wait_quiet:
-        wait_quiet(options.wait_quiet, say)
+        _django.wait_quiet(options.wait_quiet, say)
     load = {"start": os.getloadavg()}
     if options.part in ("all", "time"):
         started = time.perf_counter()

@@ -612,15 +612,6 @@ def summary(page: Page) -> dict:
     }
 
 
-def wait_quiet(threshold: float, say: Callable, *, patience: int = 600) -> None:
-    waited = 0
-    while os.getloadavg()[0] >= threshold and waited < patience:
-        if waited % 60 == 0:
-            say(f"  load average {os.getloadavg()[0]:.1f}: waiting for below {threshold}")
-        time.sleep(5)
-        waited += 5
-
-
 # --------------------------------------------------------------------------- report
 
 
@@ -844,7 +835,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         if options.check_only:
             return
         if options.wait_quiet:
-            wait_quiet(options.wait_quiet, say)
+            _django.wait_quiet(options.wait_quiet, say, patience=600)
         result["load"] = {"before": [round(value, 2) for value in os.getloadavg()]}
         run = {
             "connections": options.connections,
