@@ -14,12 +14,9 @@ BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 
 @pytest.fixture
 def computation_worker(live_server, monkeypatch):
-    """With a broker configured (as in CI), computations go through Redis to a real Celery
-    worker, slowed by 2 s so the journey watches the progress bar fill and finish.
-    Without one, they run in-process and the page shows the finished run at once."""
-    if not BROKER_URL:
-        yield False
-        return
+    """Computations go through a broker (Redis in CI, Celery's in-memory transport
+    elsewhere) to a real Celery worker, slowed by 2 s so the journey watches the progress
+    bar fill and finish."""
     from celery.contrib.testing.worker import start_worker
 
     from appraisal.celery import app
@@ -33,7 +30,11 @@ def computation_worker(live_server, monkeypatch):
 
     monkeypatch.setattr(computation, "cycle_compute", slow_compute)
     saved = {key: app.conf[key] for key in ("task_always_eager", "broker_url", "result_backend")}
-    app.conf.update(task_always_eager=False, broker_url=BROKER_URL, result_backend=BROKER_URL)
+    app.conf.update(
+        task_always_eager=False,
+        broker_url=BROKER_URL or "memory://",
+        result_backend=BROKER_URL or "cache+memory://",
+    )
     app.control.purge()
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
