@@ -2,6 +2,7 @@
 CELERY_BROKER_URL), Celery's in-memory transport elsewhere."""
 
 import os
+import threading
 
 import pytest
 from django.core import mail
@@ -25,6 +26,7 @@ def real_worker(transactional_db):
         broker_url=BROKER_URL or "memory://",
         result_backend=BROKER_URL or "cache+memory://",
     )
+    _forget_backend()  # the app keeps the backend it made first, before this setting
     try:
         with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
             yield celery_app
@@ -32,6 +34,14 @@ def real_worker(transactional_db):
         celery_app.conf.update(
             {key: saved[key] for key in ("task_always_eager", "broker_url", "result_backend")}
         )
+        _forget_backend()
+
+
+def _forget_backend() -> None:
+    """Drop the app's cached result backend (Celery has no public way to), so the next
+    use builds it from the current `result_backend` setting."""
+    celery_app._backend_cache = None
+    celery_app._local = threading.local()
 
 
 @pytest.mark.celery_worker
