@@ -447,19 +447,22 @@ def results_page(
 
 
 def cycle_teams(*, cycle: Cycle) -> QuerySet:
-    """The teams of the cycle's reviews, by name, for the results filter: pk and name."""
+    """The teams of the cycle's reviews, by name, for the results filter: (pk, name).
+    A semi-join (EXISTS), not a DISTINCT over every review joined to its team."""
     return (
-        Team.objects.filter(reviews__cycle=cycle).distinct().order_by("name").values("pk", "name")
+        Team.objects.filter(Exists(Review.objects.filter(cycle=cycle, team=OuterRef("pk"))))
+        .order_by("name", "pk")
+        .values_list("pk", "name")
     )
 
 
 def cycle_leaders(*, cycle: Cycle) -> QuerySet:
-    """The leaders of the cycle's reviews, by name, for the results filter: pk and name."""
+    """The leaders of the cycle's reviews, by name, for the results filter: (pk, name).
+    A semi-join (EXISTS), not a DISTINCT over every review joined to its leader."""
     return (
-        Person.objects.filter(led_reviews__cycle=cycle)
-        .distinct()
-        .order_by("name")
-        .values("pk", "name")
+        Person.objects.filter(Exists(Review.objects.filter(cycle=cycle, leader=OuterRef("pk"))))
+        .order_by("name", "pk")
+        .values_list("pk", "name")
     )
 
 
