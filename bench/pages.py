@@ -9,7 +9,10 @@ On the company `bench.generate --pms N` made (same DATABASE_URL), in this order:
    manifest storage, persistent database connections, CONN_MAX_AGE 60), with a random
    secret key made for the run, DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost and
    DJANGO_SECURE_SSL_REDIRECT=false (the setting .env.example gives a plain local try-out;
-   behind the TLS proxy the redirect is the proxy's business). collectstatic runs first,
+   behind the TLS proxy the redirect is the proxy's business), and CACHE_URL naming a
+   Redis as docker compose does (BENCH_CACHE_URL, default redis://127.0.0.1:6379/14), so
+   sessions are cached_db as in production; BENCH_CACHE_URL="" keeps them in the
+   database alone. collectstatic runs first,
    since the manifest storage refuses to render a page without its manifest.
 2. Results: the cycle's results are computed once (`reviews.computation.cycle_compute`)
    when they are missing.
@@ -79,6 +82,7 @@ PAGE_ORDER = ("healthz", "team", "cycle", "result", "calibration")
 GOAL_P95_MS = 200
 TIMEOUT = 60  # wrk's --timeout: a slower response is counted as a timeout, not timed
 GOAL_THROUGHPUT_SHARE = 1 / 3
+DEFAULT_CACHE_URL = "redis://127.0.0.1:6379/14"  # a Redis database of the benchmark's own
 
 
 def _environment() -> dict[str, str]:
@@ -94,6 +98,9 @@ def _environment() -> dict[str, str]:
         "DJANGO_ALLOWED_HOSTS": HOSTS,
         "DJANGO_SECURE_SSL_REDIRECT": "false",
         "DJANGO_LOG_LEVEL": os.environ.get("DJANGO_LOG_LEVEL", "WARNING"),
+        # The shared cache production has (docker compose's Redis), so sessions are
+        # cached_db as there; BENCH_CACHE_URL="" runs with database sessions instead.
+        "CACHE_URL": os.environ.get("BENCH_CACHE_URL", DEFAULT_CACHE_URL),
     }
 
 
@@ -163,6 +170,15 @@ def session_create(user: User) -> str:
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
     store.save()
     return store.session_key
+
+
+def sessions_delete(keys: Sequence[str]) -> None:
+    """The benchmark's sessions, from the database and from the cache (cached_db)."""
+    from importlib import import_module
+
+    engine = import_module(settings.SESSION_ENGINE)
+    for key in keys:
+        engine.SessionStore(session_key=key).delete()
 
 
 def spread(items: Sequence, count: int) -> list:
@@ -746,6 +762,8 @@ def report(result: dict) -> str:
         "",
         f"Command: `{result['command']}`",
         "",
+        f"Sessions: {result.get('sessions', 'database')}.",
+        "",
         "Sample URLs: " + "; ".join(samples) + ".",
         "",
     ]
@@ -821,6 +839,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         "workers": options.workers,
         "users": USERS,
         "machine": machine(),
+        "sessions": (
+            f"{settings.SESSION_ENGINE}, cache {settings.CACHES['default']['BACKEND']}"
+            + (f" at {settings.CACHE_URL}" if settings.CACHE_URL else "")
+        ),
     }
     pages, sessions = pages_build(cycle, [name for name in PAGE_ORDER if name in selected])
     suffix = f"-{options.label}" if options.label else ""
@@ -856,9 +878,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         result["load"]["after"] = [round(value, 2) for value in os.getloadavg()]
     finally:
         server.stop()
-        from django.contrib.sessions.models import Session
-
-        Session.objects.filter(session_key__in=sessions).delete()
+        sessions_delete(sessions)
     result["finished"] = datetime.now(UTC).strftime("%H:%M UTC")
     result["pages"] = {
         page.name: {

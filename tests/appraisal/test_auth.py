@@ -119,3 +119,46 @@ def test_forms_are_csrf_protected(org):
     )
 
     assert response.status_code == 403
+
+
+@pytest.fixture
+def cached_sessions(settings):
+    """Sessions as production keeps them with a shared cache (CACHE_URL): cached_db."""
+    from django.core.cache import cache
+
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_with_cached_sessions_a_signed_in_page_skips_the_session_query_and_sign_out_ends_it(
+    org, client, cached_sessions
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.post(reverse("login"), {"username": org["pm"].user.username, "password": PASSWORD})
+    with CaptureQueriesContext(connection) as page:
+        response = client.get(reverse("home"))
+    client.post(reverse("logout"))
+    after = client.get(reverse("home"))
+
+    assert "My tasks" in response.content.decode()
+    assert not [query for query in page.captured_queries if "django_session" in query["sql"]]
+    assert after.status_code == 302
+    assert after["Location"].startswith(reverse("login"))
+
+
+def test_a_cached_session_is_read_back_from_the_database_when_the_cache_lost_it(
+    org, client, cached_sessions
+):
+    from django.core.cache import cache
+
+    client.post(reverse("login"), {"username": org["pm"].user.username, "password": PASSWORD})
+    cache.clear()  # a restarted Redis
+
+    response = client.get(reverse("home"))
+
+    assert response.status_code == 200
+    assert "My tasks" in response.content.decode()

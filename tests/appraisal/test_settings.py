@@ -12,7 +12,7 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     environment = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "DATABASE_URL", "CELERY_"))
+        if not key.startswith(("DJANGO_", "DATABASE_URL", "CELERY_", "CACHE_URL"))
     }
     environment.update(env)
     return subprocess.run(  # noqa: S603 - our own manage.py with fixed arguments
@@ -76,3 +76,33 @@ def test_production_refuses_to_seed_the_demo_company():
 
     assert result.returncode != 0
     assert "published password" in result.stderr
+
+
+SHOW_SESSIONS = (
+    "from django.conf import settings; "
+    "print(settings.SESSION_ENGINE, settings.CACHES['default']['BACKEND'])"
+)
+
+
+def test_with_a_shared_cache_sessions_are_cached_and_without_one_they_stay_in_the_database():
+    production = {
+        "DJANGO_SETTINGS_MODULE": "appraisal.settings.production",
+        "DJANGO_SECRET_KEY": "x" * 20 + "a-long-random-production-secret-key-for-the-test",
+        "DJANGO_ALLOWED_HOSTS": "appraisal.example.com",
+        "DATABASE_URL": "postgres://appraisal@db.example.com:5432/appraisal",
+    }
+
+    shared = run_manage(
+        "shell", "-c", SHOW_SESSIONS, CACHE_URL="redis://redis:6379/1", **production
+    )
+    alone = run_manage("shell", "-c", SHOW_SESSIONS, **production)
+
+    assert shared.stdout.strip().splitlines()[-1].split() == [
+        "django.contrib.sessions.backends.cached_db",
+        "django.core.cache.backends.redis.RedisCache",
+    ], shared.stderr
+    # A per-process cache would keep a signed-out session alive in the other workers.
+    assert alone.stdout.strip().splitlines()[-1].split() == [
+        "django.contrib.sessions.backends.db",
+        "django.core.cache.backends.locmem.LocMemCache",
+    ], alone.stderr
