@@ -757,6 +757,12 @@ def validate_cycle(card: Scorecard, participants: Sequence[ParticipantInput]) ->
     problems = validate_scorecard(card)
     for participant in participants:
         problems += validate_participant(card, participant)
+    return problems + duplicate_id_problems(participants)
+
+
+def duplicate_id_problems(participants: Sequence[ParticipantInput]) -> list[str]:
+    """A problem for each participant whose id an earlier one already has."""
+    problems = []
     seen: set[Hashable] = set()
     for participant in participants:
         if participant.id in seen:
@@ -1218,6 +1224,49 @@ def _grades(grading: Grading, finals: Mapping[_Id, Decimal]) -> dict[_Id, str]:
 
 
 @_in_scoring_context
+def score_valid_participants(
+    card: Scorecard, participants: Sequence[ParticipantInput]
+) -> list[ParticipantScore]:
+    """Score participants whose inputs `validate_cycle` has accepted, in input order.
+
+    The scored competency items are shared between participants (one memo per call), so
+    score a cycle's participants in as few calls as possible."""
+    memo = _CompetencyMemo(card)
+    return [_score_valid_participant(card, participant, memo) for participant in participants]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Placing:
+    """Where a scored participant stands in the cycle."""
+
+    rank: int
+    team_rank: int | None
+    grade: str
+    bonus_multiplier: Decimal | None
+
+
+def place_cycle(
+    card: Scorecard, finals: Mapping[_Id, Decimal], teams: Mapping[_Id, str | None]
+) -> dict[_Id, Placing]:
+    """Rank (cycle and team) and grade the participants with a final score, by it.
+
+    Participants without a final score (nothing scorable) are left out: they have no
+    rank, team rank, grade or bonus multiplier."""
+    ranks = competition_ranks(finals)
+    team_ranks = team_competition_ranks(finals, teams)
+    grades = _grades(card.grading, finals)
+    return {
+        participant: Placing(
+            rank=ranks[participant],
+            team_rank=team_ranks.get(participant),
+            grade=grades[participant],
+            bonus_multiplier=card.bonus_multipliers.get(grades[participant]),
+        )
+        for participant in finals
+    }
+
+
+@_in_scoring_context
 def score_cycle(
     card: Scorecard, participants: Sequence[ParticipantInput]
 ) -> list[ParticipantResult]:
@@ -1230,15 +1279,12 @@ def score_cycle(
     problems = validate_cycle(card, participants)
     if problems:
         raise ScoringError(problems)
-    memo = _CompetencyMemo(card)
-    scores = [_score_valid_participant(card, participant, memo) for participant in participants]
+    scores = score_valid_participants(card, participants)
     finals = {score.id: score.final_score for score in scores if score.final_score is not None}
-    ranks = competition_ranks(finals)
-    team_ranks = team_competition_ranks(finals, {p.id: p.team for p in participants})
-    grades = _grades(card.grading, finals)
+    placings = place_cycle(card, finals, {p.id: p.team for p in participants})
     results = []
     for participant, score in zip(participants, scores, strict=True):
-        grade = grades.get(participant.id)
+        placing = placings.get(participant.id)
         results.append(
             ParticipantResult(
                 id=participant.id,
@@ -1246,10 +1292,10 @@ def score_cycle(
                 kpi_score=score.kpi_score,
                 competency_score=score.competency_score,
                 final_score=score.final_score,
-                rank=ranks.get(participant.id),
-                team_rank=team_ranks.get(participant.id),
-                grade=grade,
-                bonus_multiplier=None if grade is None else card.bonus_multipliers.get(grade),
+                rank=None if placing is None else placing.rank,
+                team_rank=None if placing is None else placing.team_rank,
+                grade=None if placing is None else placing.grade,
+                bonus_multiplier=None if placing is None else placing.bonus_multiplier,
                 flags=score.flags,
                 explanation=score.explanation,
             )

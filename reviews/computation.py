@@ -9,12 +9,18 @@ from __future__ import annotations
 import gc
 import io
 import json
+import os
+import pickle
+import traceback
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
+from typing import BinaryIO, NamedTuple, TypeVar
 
+from django.conf import settings
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, Q
@@ -38,6 +44,8 @@ from .models import (
     Result,
     Review,
 )
+
+_T = TypeVar("_T")
 
 RESULT_FIELDS = [
     "cycle",
@@ -172,9 +180,7 @@ def _ratings_by_item(cycle: Cycle) -> Iterator[tuple[int, int, int | None, int |
         grouped = submitted.values_list("assessment__review_id", "competency_id").annotate(
             own=Max("value", filter=Q(**{role: AssessmentRole.SELF})),
             leader=Max("value", filter=Q(**{role: AssessmentRole.LEADER})),
-            peers=ArrayAgg(
-                "value", filter=Q(**{role: AssessmentRole.PEER}), order_by="value", default=[]
-            ),
+            peers=ArrayAgg("value", filter=Q(**{role: AssessmentRole.PEER}), default=[]),
         )
         # The rows as the driver gives them (ints and lists already): Django's per-row
         # converters would cost 0.4 s at 10,000 PMs for nothing.
@@ -237,48 +243,177 @@ def _cycle_compute(*, cycle_id: int, job_id: int | None) -> int:
     _set_job(job_id, progress=10, stage=_("Reading ratings and actuals"))
     card, participants = cycle_inputs(cycle)
     _set_job(job_id, progress=40, stage=_("Scoring"), participant_count=len(participants))
-    results = scoring.score_cycle(card, participants)
-    del participants  # the results carry what the write needs: free the inputs first
+    copy = _can_copy()
+    problems = scoring.validate_scorecard(card)
+    if problems:
+        raise scoring.ScoringError(problems)
+    parts = _in_processes(
+        partial(_score_part, card, explain=pack_json if copy else pack), participants
+    )
+    problems = [problem for part_problems, _ in parts for problem in part_problems]
+    problems += scoring.duplicate_id_problems(participants)
+    if problems:
+        raise scoring.ScoringError(problems)
+    teams = {participant.id: participant.team for participant in participants}
+    del participants  # the scored rows carry what the write needs: free the inputs first
+    scored = [row for _, rows in parts for row in rows]
+    del parts
+    finals = {row.id: row.final_score for row in scored if row.final_score is not None}
+    placings = scoring.place_cycle(card, finals, teams)
     _set_job(job_id, progress=70, stage=_("Saving results"))
     with transaction.atomic():
-        if _can_copy():
-            _copy_results(cycle, results)
+        if copy:
+            _copy_results(cycle, scored, placings)
         else:
-            _upsert_results(cycle, results)
-    return len(results)
+            _upsert_results(cycle, scored, placings)
+    return len(scored)
+
+
+class _Scored(NamedTuple):
+    """A participant's scores and packed explanation: what a scoring process sends back."""
+
+    id: str
+    kpi_score: Decimal | None
+    competency_score: Decimal | None
+    final_score: Decimal | None
+    flags: tuple[str, ...]
+    explanation: dict | str  # `pack` or `pack_json`
+
+
+def _score_part(
+    card: scoring.Scorecard, participants: Sequence[scoring.ParticipantInput], *, explain
+) -> tuple[list[str], list[_Scored]]:
+    """Validate and score a share of the cycle's participants: their problems, or their
+    scored rows with each explanation packed (shared steps packed once per share)."""
+    problems = [
+        problem
+        for participant in participants
+        for problem in scoring.validate_participant(card, participant)
+    ]
+    if problems:
+        return problems, []
+    packed: dict = {}
+    return [], [
+        _Scored(
+            score.id,
+            score.kpi_score,
+            score.competency_score,
+            score.final_score,
+            score.flags,
+            explain(score.explanation, packed),
+        )
+        for score in scoring.score_valid_participants(card, participants)
+    ]
+
+
+# Below this many participants one process scores them all: starting a second one costs
+# more than it saves.
+PARALLEL_FROM = 500
+
+
+def _process_count() -> int:
+    """How many processes score a large cycle: settings.COMPUTATION_PROCESSES, else 2
+    where the machine lets this process use 2 CPUs or more (1 where it cannot fork)."""
+    if not hasattr(os, "fork"):
+        return 1
+    configured = getattr(settings, "COMPUTATION_PROCESSES", None)
+    if configured:
+        return max(1, int(configured))
+    return min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+
+
+def _in_processes(work: Callable[[Sequence], _T], items: Sequence) -> list[_T]:
+    """``[work(share) for share in shares of items]``, the shares worked on at once by this
+    process and forked children (`_process_count` in all).
+
+    Scoring is pure Python: one process uses one core, and on the 2-core machine of
+    bench/RESULTS.md PostgreSQL sits idle while it runs. The children are forked after
+    the inputs are read, so they share them without copying or pickling; each sends back
+    its share's result pickled through a pipe and leaves with ``os._exit`` (no clean-up
+    of the parent's database connection or files). An exception in a child is raised
+    here; the parent always reaps its children, even when its own share fails."""
+    count = _process_count() if len(items) >= PARALLEL_FROM else 1
+    size = -(-len(items) // count)
+    shares = [items[start : start + size] for start in range(0, len(items), size)] or [items]
+    children: list[tuple[int, BinaryIO]] = []
+    try:
+        for share in shares[1:]:
+            children.append(_fork(work, share))
+        results = [work(shares[0])]
+        for _, pipe in children:
+            outcome, value = pickle.load(pipe)  # noqa: S301 (our own child's pipe)
+            if outcome == "error":
+                raise value
+            results.append(value)
+        return results
+    finally:
+        for pid, pipe in children:
+            pipe.close()  # a child still writing gets EPIPE and leaves
+            os.waitpid(pid, 0)
+
+
+def _fork(work: Callable[[Sequence], _T], share: Sequence) -> tuple[int, BinaryIO]:
+    """Start a child working on `share`; its pid and the pipe its pickled result comes
+    down."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid:
+        os.close(write_end)
+        return pid, os.fdopen(read_end, "rb")
+    status = 1  # the child: never returns
+    try:
+        os.close(read_end)
+        with os.fdopen(write_end, "wb") as pipe:
+            try:
+                payload = ("ok", work(share))
+            except BaseException as error:
+                payload = ("error", _picklable(error))
+            pickle.dump(payload, pipe, protocol=pickle.HIGHEST_PROTOCOL)
+        status = 0
+    finally:
+        os._exit(status)
+
+
+def _picklable(error: BaseException) -> BaseException:
+    """The error itself when it survives pickling, else a RuntimeError with its text."""
+    try:
+        pickle.loads(pickle.dumps(error))  # noqa: S301 (bytes made on the line)
+    except Exception:
+        return RuntimeError("".join(traceback.format_exception(error)))
+    return error
 
 
 RESULT_COLUMNS = ["review_id", "cycle_id", *(name for name in RESULT_FIELDS if name != "cycle")]
 
 
-def _result_values(cycle: Cycle, results: list[scoring.ParticipantResult], *, as_json=False):
-    """Each result as the values of RESULT_COLUMNS, explanations packed one at a time
-    (as JSON text with `as_json`)."""
+def _result_values(cycle: Cycle, scored: list[_Scored], placings: dict[str, scoring.Placing]):
+    """Each result as the values of RESULT_COLUMNS."""
     now = timezone.now()
-    packed: dict = {}
-    explain = pack_json if as_json else pack
-    for result in results:
+    for row in scored:
+        placing = placings.get(row.id)
         yield (
-            int(result.id),
+            int(row.id),
             cycle.pk,
-            result.kpi_score,
-            result.competency_score,
-            result.final_score,
-            result.rank,
-            result.team_rank,
-            result.grade or "",
-            result.bonus_multiplier,
-            list(result.flags),
-            explain(result.explanation, packed),
+            row.kpi_score,
+            row.competency_score,
+            row.final_score,
+            None if placing is None else placing.rank,
+            None if placing is None else placing.team_rank,
+            "" if placing is None else placing.grade,
+            None if placing is None else placing.bonus_multiplier,
+            list(row.flags),
+            row.explanation,
             now,
         )
 
 
-def _upsert_results(cycle: Cycle, results: list[scoring.ParticipantResult]) -> None:
+def _upsert_results(
+    cycle: Cycle, scored: list[_Scored], placings: dict[str, scoring.Placing]
+) -> None:
     """The portable write: delete stale results, then one bulk upsert (SQLite and others)."""
     rows = [
         Result(**dict(zip(RESULT_COLUMNS, values, strict=True)))
-        for values in _result_values(cycle, results)
+        for values in _result_values(cycle, scored, placings)
     ]
     Result.objects.filter(cycle=cycle).exclude(
         review_id__in=[row.review_id for row in rows]
@@ -345,7 +480,9 @@ class _Lines(io.RawIOBase):
         return count
 
 
-def _copy_results(cycle: Cycle, results: list[scoring.ParticipantResult]) -> None:
+def _copy_results(
+    cycle: Cycle, scored: list[_Scored], placings: dict[str, scoring.Placing]
+) -> None:
     """The PostgreSQL write: 4 statements and a COPY, whatever the number of PMs.
 
     The rows stream into a temporary table through COPY (no 40 MB INSERT text and no model
@@ -362,7 +499,7 @@ def _copy_results(cycle: Cycle, results: list[scoring.ParticipantResult]) -> Non
     )
     lines = (
         "\t".join(_copy_text(value) for value in values) + "\n"
-        for values in _result_values(cycle, results, as_json=True)
+        for values in _result_values(cycle, scored, placings)
     )
     with connection.cursor() as cursor:
         cursor.execute(

@@ -6,6 +6,8 @@ equal the scenario's expected output. The query count must not grow with the PMs
 """
 
 import json
+import os
+import signal
 from datetime import timedelta
 from decimal import Decimal
 from math import ceil
@@ -16,6 +18,7 @@ from django.db import connection
 from django.utils import timezone
 
 from appraisal.models import Person, Team
+from kpis import scoring
 from kpis.models import Competency, Direction, Kpi, ScorecardTemplate
 from kpis.scenario import parse_scenario, scorecard_to_dict
 from kpis.services import catalog_load
@@ -168,8 +171,17 @@ def as_output(value) -> str | None:
     return None if value is None else str(Decimal(value).quantize(Decimal("0.01")))
 
 
+@pytest.fixture(params=[1, 2], ids=["one process", "two processes"])
+def scoring_processes(request, monkeypatch, settings):
+    """Score in one process, or split between this one and a forked child (which a real
+    run does from computation.PARALLEL_FROM participants on)."""
+    settings.COMPUTATION_PROCESSES = request.param
+    monkeypatch.setattr(computation, "PARALLEL_FROM", 2)
+    return request.param
+
+
 @pytest.mark.parametrize("name", EXPECTED)
-def test_the_database_computation_matches_the_scenario_to_the_cent(name):
+def test_the_database_computation_matches_the_scenario_to_the_cent(name, scoring_processes):
     cycle, reviews = load_into_cycle(name)
     expected = json.loads((SCENARIOS / f"{name}.expected.json").read_text())["results"]
     teams_given = {
@@ -248,21 +260,17 @@ def test_a_failing_run_leaves_the_previous_results_untouched(monkeypatch):
         adjustment=Decimal(5), adjustment_reason="late change"
     )
 
-    packed = []
+    real_values = computation._result_values
 
-    def failing_after_three(real_pack):
-        def pack_then_fail(explanation, cache):
-            # The write packs each explanation as it goes (streaming into COPY on
-            # PostgreSQL): fail half-way through it, after some rows have gone out.
-            if len(packed) == 3:
+    def failing_after_three(*args):
+        # The write streams its rows (into COPY on PostgreSQL): fail half-way through
+        # them, after some rows have gone out.
+        for count, values in enumerate(real_values(*args)):
+            if count == 3:
                 raise RuntimeError("the disk is full")
-            packed.append(explanation)
-            return real_pack(explanation, cache)
+            yield values
 
-        return pack_then_fail
-
-    for name in ("pack", "pack_json"):  # as a dict (bulk upsert) or as text (COPY)
-        monkeypatch.setattr(computation, name, failing_after_three(getattr(computation, name)))
+    monkeypatch.setattr(computation, "_result_values", failing_after_three)
     with pytest.raises(RuntimeError, match="the disk is full"):
         cycle_compute(cycle_id=cycle.pk)
 
@@ -283,7 +291,7 @@ def test_a_failed_job_says_why_and_keeps_the_last_good_results(
     with django_capture_on_commit_callbacks(execute=True):
         good = compute_request(cycle=cycle)
     monkeypatch.setattr(
-        "reviews.computation.scoring.score_cycle",
+        "reviews.computation.scoring.score_valid_participants",
         lambda *a: (_ for _ in ()).throw(ValueError("bad input")),
     )
 
@@ -473,7 +481,9 @@ def test_the_garbage_collector_is_back_on_after_a_run_even_a_failed_one(monkeypa
     assert gc.isenabled()
 
     monkeypatch.setattr(
-        computation.scoring, "score_cycle", lambda *a: (_ for _ in ()).throw(ValueError("no"))
+        computation.scoring,
+        "score_valid_participants",
+        lambda *a: (_ for _ in ()).throw(ValueError("no")),
     )
     with pytest.raises(ValueError, match="no"):
         cycle_compute(cycle_id=cycle.pk)
@@ -492,3 +502,126 @@ def test_packed_json_text_is_the_packed_explanation(name):
 
     for result in results:
         assert json.loads(pack_json(result.explanation, shared)) == pack(result.explanation)
+
+
+# --------------------------------------------------------------------------- two processes
+
+
+@pytest.fixture
+def two_processes(monkeypatch, settings):
+    settings.COMPUTATION_PROCESSES = 2
+    monkeypatch.setattr(computation, "PARALLEL_FROM", 2)
+    forked = []
+    real_fork = computation._fork
+
+    def recording_fork(work, share):
+        pid, pipe = real_fork(work, share)
+        forked.append(pid)
+        return pid, pipe
+
+    monkeypatch.setattr(computation, "_fork", recording_fork)
+    return forked
+
+
+def assert_reaped(pids):
+    """Every child has been waited for: none is left running or as a zombie."""
+    for pid in pids:
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+
+
+def test_a_large_cycle_is_shared_between_this_process_and_a_child_in_order(two_processes):
+    shares = computation._in_processes(lambda share: (os.getpid(), list(share)), range(10))
+
+    assert [pid for pid, _ in shares] == [os.getpid(), *two_processes]
+    assert two_processes[0] != os.getpid()
+    assert [item for _, share in shares for item in share] == list(range(10))
+    assert_reaped(two_processes)
+
+
+def test_a_small_cycle_or_one_configured_process_stays_in_this_process(
+    monkeypatch, settings, two_processes
+):
+    monkeypatch.setattr(computation, "PARALLEL_FROM", 500)
+    assert computation._in_processes(lambda share: os.getpid(), range(499)) == [os.getpid()]
+
+    monkeypatch.setattr(computation, "PARALLEL_FROM", 2)
+    settings.COMPUTATION_PROCESSES = 1
+    assert computation._in_processes(lambda share: os.getpid(), range(499)) == [os.getpid()]
+    assert two_processes == []
+
+
+def test_an_error_in_the_child_is_raised_here_as_itself(two_processes):
+    def work(share):
+        if 7 in share:
+            raise ValueError("item 7 is broken")
+        return list(share)
+
+    with pytest.raises(ValueError, match="item 7 is broken"):
+        computation._in_processes(work, range(10))
+    assert_reaped(two_processes)
+
+
+def test_an_error_that_cannot_cross_processes_still_says_what_broke(two_processes):
+    class UnpicklableError(Exception):
+        def __reduce__(self):
+            raise TypeError("no")
+
+    def work(share):
+        if 7 in share:
+            raise UnpicklableError("the lock is held")
+        return list(share)
+
+    with pytest.raises(RuntimeError, match="UnpicklableError: the lock is held"):
+        computation._in_processes(work, range(10))
+
+
+def test_when_this_process_fails_the_child_is_stopped_and_reaped(two_processes):
+    """The child's result (4 MB) is more than the pipe holds: it must not be left
+    blocked writing it when this process gives up."""
+    signal.alarm(60)  # a hang here would otherwise stop the whole run
+    try:
+
+        def work(share):
+            if 0 in share:
+                raise RuntimeError("this process failed")
+            return "x" * 4_000_000
+
+        with pytest.raises(RuntimeError, match="this process failed"):
+            computation._in_processes(work, range(10))
+        assert_reaped(two_processes)
+    finally:
+        signal.alarm(0)
+
+
+def test_input_problems_found_by_the_child_are_reported_in_order(two_processes):
+    """Validation runs in both processes: a problem in the child's share is reported,
+    after the ones in this process's share, and nothing is written."""
+    cycle, reviews = load_into_cycle("worked_example")
+    cycle_compute(cycle_id=cycle.pk)
+    before = list(Result.objects.filter(cycle=cycle).values_list("review_id", "final_score"))
+    last, first = (
+        max(reviews.values(), key=lambda r: r.pk),
+        min(reviews.values(), key=lambda r: r.pk),
+    )
+    for review in (first, last):
+        Review.objects.filter(pk=review.pk).update(
+            adjustment=Decimal(500), adjustment_reason="too much"
+        )
+
+    with pytest.raises(scoring.ScoringError) as raised:
+        cycle_compute(cycle_id=cycle.pk)
+
+    problems = raised.value.problems
+    assert len(problems) == 2
+    assert str(first.pk) in problems[0]
+    assert str(last.pk) in problems[1]
+    assert list(Result.objects.filter(cycle=cycle).values_list("review_id", "final_score")) == (
+        before
+    )
+
+
+def test_copy_text_escapes_what_postgresql_copy_reads_specially():
+    assert computation._copy_text(None) == r"\N"
+    assert computation._copy_text('a\\b\tc\nd\re "\\n"') == r'a\\b\tc\nd\re "\\n"'
+    assert computation._copy_text(["x", 1]) == '["x",1]'
