@@ -409,7 +409,12 @@ class Result(models.Model):
 
     class Meta:
         ordering = ["cycle", "rank"]
-        indexes = [models.Index(fields=["cycle", "rank"])]
+        indexes = [
+            models.Index(fields=["cycle", "rank"]),
+            # "Which reviews of the cycle have a result" from the index alone: the rows
+            # are wide (the explanation), and HR's cycle table asks it on every load.
+            models.Index(fields=["cycle", "review"], name="result_cycle_review_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.review}: {self.final_score}"

@@ -438,7 +438,9 @@ def results_page(
         plain = plain.filter(review__leader_id=leader_id)
     page = Paginator(plain.order_by(*order), per_page).get_page(number)
     page.object_list = (
-        cycle_results(cycle=cycle)
+        Result.objects.filter(cycle=cycle)
+        # What the table shows: no acknowledgement, no explanation (4 KiB of JSON each).
+        .select_related("review__person", "review__team", "review__leader", "review__calibration")
         .defer("explanation")
         .filter(pk__in=page.object_list.values("pk"))
         .order_by(*order)
@@ -475,8 +477,8 @@ def item_names(cycle: Cycle, *, items: tuple[dict, dict] | None = None) -> dict[
     return names
 
 
-def flag_labels(flags: list[str], names: dict[str, str]) -> list[str]:
-    """SCORING.md's flags ("missing:12") in words, naming the item."""
+def flag_texts() -> tuple[dict[str, str], dict[str, str]]:
+    """The texts of flag_labels in the active language: (by kind of flag, by section)."""
     from django.utils.translation import gettext as _
 
     kinds = {
@@ -486,7 +488,15 @@ def flag_labels(flags: list[str], names: dict[str, str]) -> list[str]:
         "peer_below_minimum": _("too few peers: %(item)s"),
         "section_dropped": _("section left out: %(item)s"),
     }
-    sections = {"kpi": _("KPIs"), "competency": _("Competencies")}
+    return kinds, {"kpi": _("KPIs"), "competency": _("Competencies")}
+
+
+def flag_labels(
+    flags: list[str], names: dict[str, str], *, texts: tuple[dict, dict] | None = None
+) -> list[str]:
+    """SCORING.md's flags ("missing:12") in words, naming the item. `texts`: what
+    flag_texts() returned, when labelling many results (translated once, not per row)."""
+    kinds, sections = texts or flag_texts()
     labels = []
     for flag in flags:
         kind, _separator, key = flag.partition(":")

@@ -646,9 +646,10 @@ def cycle_results(request, pk: int):
     )
     results = list(page)
     names = selectors.item_names(cycle)
+    texts = selectors.flag_texts()
     for result in results:
         result.effective_grade = selectors.effective_grade(result)
-        result.flag_labels = selectors.flag_labels(result.flags, names)
+        result.flag_labels = selectors.flag_labels(result.flags, names, texts=texts)
     distribution = selectors.grade_distribution(cycle=cycle)
     job = ComputationJob.objects.filter(cycle=cycle).first()
     return render(
