@@ -196,20 +196,54 @@ def timed_run(cycle_id: int, *, fresh: bool) -> tuple[float, int, dict[str, floa
 
         return write
 
+    phases = {name: getattr(computation, name) for name in PHASES}
+
+    def timed_phase(name: str) -> Callable:
+        def phase(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return phases[name](*args, **kwargs)
+            finally:
+                execute_seconds[PHASES[name]] = time.perf_counter() - started
+
+        return phase
+
     gc.collect()
     for name in WRITERS:
         setattr(computation, name, timed_writer(name))
+    for name in phases:
+        setattr(computation, name, timed_phase(name))
     try:
         with connection.execute_wrapper(counter):
             cpu = time.process_time()
+            children = _children_cpu()
             started = time.perf_counter()
             cycle_compute(cycle_id=cycle_id)
             seconds = time.perf_counter() - started
             cpu = time.process_time() - cpu
+            execute_seconds["children_cpu"] = _children_cpu() - children
     finally:
         for name, writer in writers.items():
             setattr(computation, name, writer)
+        for name, function in phases.items():
+            setattr(computation, name, function)
     return seconds, count, execute_seconds, cpu
+
+
+def _children_cpu() -> float:
+    """CPU seconds used by this process's finished children (the product's scoring
+    processes, which it forks and reaps within the call)."""
+    times = os.times()
+    return times.children_user + times.children_system
+
+
+# The product's phases, timed inside each measured call when the product has them:
+# reading the inputs, and validating + scoring + packing (in one or more processes).
+PHASES = {
+    name: label
+    for name, label in (("cycle_inputs", "read"), ("_in_processes", "score"))
+    if hasattr(computation, name)
+}
 
 
 # The product's write functions (the PostgreSQL COPY path and the portable upsert), timed
@@ -243,7 +277,15 @@ def memory_child(cycle_id: int, *, fresh: bool) -> None:
     before = _rss_bytes()
     cycle_compute(cycle_id=cycle_id)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
-    print(json.dumps({"rss_before": before, "rss_peak": peak, "delta": peak - before}))
+    # The peak of the largest scoring child the call forked (0 if none). It counts the
+    # pages it shares with this process (Django, the inputs), so parent + child is an
+    # upper bound of what the call adds.
+    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+    print(
+        json.dumps(
+            {"rss_before": before, "rss_peak": peak, "delta": peak - before, "child_peak": child}
+        )
+    )
 
 
 def rss_run(cycle_id: int, *, fresh: bool) -> dict:
@@ -321,6 +363,11 @@ def captured_queries(cycle_id: int) -> list[str]:
 STAGES = [
     # (label, file suffix, function name): cumulative time of the outermost calls
     ("read inputs: cycle_inputs", "reviews/computation.py", "cycle_inputs"),
+    (
+        "score: computation._in_processes (only this process's share is profiled)",
+        "reviews/computation.py",
+        "_in_processes",
+    ),
     ("score: scoring.score_cycle", "kpis/scoring.py", "score_cycle"),
     ("  of which validate_cycle", "kpis/scoring.py", "validate_cycle"),
     ("  of which _score_valid_participant", "kpis/scoring.py", "_score_valid_participant"),
@@ -500,6 +547,7 @@ def measure(options) -> dict:
         result["memory_runs"] = memory_runs
         result["rss_delta_bytes"] = [value["delta"] for value in rss]
         result["rss_peak_bytes"] = [value["rss_peak"] for value in rss]
+        result["rss_child_peak_bytes"] = [value.get("child_peak", 0) for value in rss]
         result["tracemalloc_runs"] = heap_runs
         result["tracemalloc_peak_bytes"] = runs(
             "tracemalloc", lambda: tracemalloc_run(cycle.pk, fresh=options.fresh), heap_runs
@@ -509,6 +557,56 @@ def measure(options) -> dict:
     if options.profile:
         result["profile"] = profile_run(cycle.pk, reviews)
     return result
+
+
+def _stages_in_call(executes: list[dict], compute: float) -> dict[str, float]:
+    """The product's phases as timed inside the measured calls (code that scores in
+    processes, `computation._in_processes`)."""
+    phase = {key: _median([run.get(key, 0) for run in executes]) for key in executes[0]}
+    return {
+        "read inputs (cycle_inputs: 6 queries + building the inputs)": phase["read"],
+        "validate + score + pack the explanations, in the scoring processes": phase["score"],
+        "write (COPY, then one delete-and-upsert)": phase["write"],
+        "  of which inside execute: the delete-and-upsert statement": phase.get("WITH", 0),
+        "rest of the call": compute - phase["read"] - phase["score"] - phase["write"],
+    }
+
+
+def _stages_apart(
+    stage: dict, executes: list[dict] | None, compute: float, serializer: str
+) -> dict[str, float]:
+    """The stages of code before scoring in processes, each called on its own."""
+    stages = {
+        "read inputs (cycle_inputs: 6 queries + building the inputs)": stage["inputs"],
+        "score_cycle (validation + scoring + ranks + grades)": stage["score_cycle"],
+        "  of which validate_cycle": stage["validate_cycle"],
+    }
+    if executes and all("write" in run for run in executes):
+        # the write packs each explanation as it streams the rows out
+        return stages | {
+            "write, measured in the call (packing, JSON, COPY, delete-and-upsert)": _median(
+                [run["write"] for run in executes]
+            ),
+            f"  of which packing the explanations ({serializer})": (
+                stage["serialize"] + stage["json_dumps"]  # json_dumps is ~0 for JSON text
+            ),
+            "  of which inside execute: the delete-and-upsert statement": _median(
+                [run.get("WITH", 0) for run in executes]
+            ),
+        }
+    # the code before the COPY write: the write is what is left of the call
+    stages |= {
+        f"explanations to JSON-ready data ({serializer})": stage["serialize"],
+        "write: Result objects, delete, bulk upsert (the call minus the above; noisy)": (
+            compute - stage["inputs"] - stage["score_cycle"] - stage["serialize"]
+        ),
+        "  of which json.dumps of the explanations": stage["json_dumps"],
+    }
+    if executes:
+        stages["  of which inside execute: the INSERT ... ON CONFLICT statements"] = _median(
+            [run.get("INSERT", 0) for run in executes]
+        )
+    return stages
 
 
 def report(result: dict) -> str:
@@ -542,6 +640,22 @@ def report(result: dict) -> str:
             f"{_spread(result['rss_delta_bytes'], mib, 'MiB', 0)} "
             f"(= {_median(result['rss_delta_bytes']) / 1e6:.0f} MB; the process's peak RSS, "
             f"Django loaded: {_median(result['rss_peak_bytes']) / mib:.0f} MiB) |"
+        )
+    if any(result.get("rss_child_peak_bytes") or []):
+        both = _median(
+            [
+                delta + child_peak
+                for delta, child_peak in zip(
+                    result["rss_delta_bytes"], result["rss_child_peak_bytes"], strict=True
+                )
+            ]
+        )
+        lines.append(
+            "| peak memory of the forked scoring process, RSS (its pages shared with the "
+            "parent included) | "
+            f"{_spread(result['rss_child_peak_bytes'], mib, 'MiB', 0)}; parent's delta + "
+            f"child's peak, an upper bound of the call's memory: {both / mib:.0f} MiB "
+            f"(= {both / 1e6:.0f} MB) |"
         )
     if result.get("tracemalloc_peak_bytes"):
         lines.append(
@@ -583,42 +697,28 @@ def report(result: dict) -> str:
     ]
     stage = {key: _median([run[key] for run in result["stages"]]) for key in result["stages"][0]}
     executes = result.get("execute_seconds")
-    measured_write = executes and all("write" in run for run in executes)
-    stage_medians = {
-        "read inputs (cycle_inputs: 6 queries + building the inputs)": stage["inputs"],
-        "score_cycle (validation + scoring + ranks + grades)": stage["score_cycle"],
-        "  of which validate_cycle": stage["validate_cycle"],
-    }
-    if measured_write:  # the write packs each explanation as it streams the rows out
-        stage_medians |= {
-            "write, measured in the call (packing, JSON, COPY, delete-and-upsert)": _median(
-                [run["write"] for run in executes]
-            ),
-            f"  of which packing the explanations ({result.get('serializer', '?')})": (
-                stage["serialize"] + stage["json_dumps"]  # json_dumps is ~0 for JSON text
-            ),
-            "  of which inside execute: the delete-and-upsert statement": _median(
-                [run.get("WITH", 0) for run in executes]
-            ),
-        }
-    else:  # the code before the COPY write: the write is what is left of the call
-        write = compute - stage["inputs"] - stage["score_cycle"] - stage["serialize"]
-        stage_medians |= {
-            f"explanations to JSON-ready data ({result.get('serializer', '?')})": (
-                stage["serialize"]
-            ),
-            "write: Result objects, delete, bulk upsert (the call minus the above; noisy)": write,
-            "  of which json.dumps of the explanations": stage["json_dumps"],
-        }
-        if executes:
-            stage_medians["  of which inside execute: the INSERT ... ON CONFLICT statements"] = (
-                _median([run.get("INSERT", 0) for run in executes])
-            )
+    if executes and all("score" in run and "read" in run for run in executes):
+        lines[-4] = (
+            "Stages, timed inside each measured call by wrapping the product's functions "
+            "(medians; the rest is loading the cycle, job updates, ranks and grades):"
+        )
+        stage_medians = _stages_in_call(executes, compute)
+    else:
+        stage_medians = _stages_apart(stage, executes, compute, result.get("serializer", "?"))
     json_bytes = stage["json_bytes"]
     for label, value in stage_medians.items():
         lines.append(f"| {label} | {value:.2f} | {100 * value / compute:.0f} % |")
+    if executes and any("children_cpu" in run for run in executes):
+        lines.append(
+            "\nCPU time of the forked scoring process, per call: "
+            f"{_spread([run.get('children_cpu', 0) for run in executes])}. The same stages "
+            "one after another in one process, no profiler (cycle_inputs, score_cycle, "
+            f"pack_json): {stage['inputs']:.2f} + "
+            f"{stage['validate_cycle'] + stage['score_cycle']:.2f} + {stage['serialize']:.2f} s."
+        )
     if executes:
-        kinds = sorted({kind for run in executes for kind in run} - {"write"})
+        phases = {"write", "read", "score", "children_cpu"}
+        kinds = sorted({kind for run in executes for kind in run} - phases)
         lines += [
             "",
             "Time inside cursor.execute per statement kind (medians; adaptation of the "
