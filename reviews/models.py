@@ -405,6 +405,9 @@ class Result(models.Model):
     bonus_multiplier = models.DecimalField(null=True, blank=True, max_digits=5, decimal_places=2)
     flags = models.JSONField(default=list, blank=True)
     explanation = models.JSONField(default=dict, blank=True)
+    # A hash of everything above as compute_cycle wrote it: a rerun that finds the same
+    # digest stored leaves the row alone (and PostgreSQL does not parse its explanation).
+    digest = models.CharField(max_length=32, blank=True, default="", editable=False)
     computed_at = models.DateTimeField()
 
     class Meta:
