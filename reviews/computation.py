@@ -320,9 +320,8 @@ def _process_count() -> int:
     where the machine lets this process use 2 CPUs or more (1 where it cannot fork)."""
     if not hasattr(os, "fork"):
         return 1
-    configured = getattr(settings, "COMPUTATION_PROCESSES", None)
-    if configured:
-        return max(1, int(configured))
+    if settings.COMPUTATION_PROCESSES:
+        return max(1, settings.COMPUTATION_PROCESSES)
     return min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
 
 

@@ -183,6 +183,9 @@ CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
 # After a leader submits, results are recomputed this many seconds later; submissions in
 # between join the same run.
 COMPUTE_AFTER_SUBMISSION_SECONDS = env.int("COMPUTE_AFTER_SUBMISSION_SECONDS", default=60)
+# Processes that score a cycle of 500 PMs or more (reviews.computation._in_processes):
+# 0 means 2 where this process may use 2 CPUs or more, else 1; 1 keeps it in one process.
+COMPUTATION_PROCESSES = env.int("COMPUTATION_PROCESSES", default=0)
 CELERY_BEAT_SCHEDULE = {
     "deadline-reminders": {
         "task": "reviews.tasks.send_deadline_reminders",
