@@ -399,6 +399,9 @@ class ScoringError(ValueError):
         super().__init__("\n".join(problems))
         self.problems = problems
 
+    def __reduce__(self):  # pickled (from a scoring process) with its list, not its text
+        return type(self), (self.problems,)
+
 
 def _is_number(value: object) -> bool:
     return isinstance(value, Decimal | int) and not isinstance(value, bool)
@@ -1245,6 +1248,7 @@ class Placing:
     bonus_multiplier: Decimal | None
 
 
+@_in_scoring_context
 def place_cycle(
     card: Scorecard, finals: Mapping[_Id, Decimal], teams: Mapping[_Id, str | None]
 ) -> dict[_Id, Placing]:

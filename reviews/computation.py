@@ -6,12 +6,14 @@ same inputs writes the same values (results are upserted by review, never duplic
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import io
 import json
 import os
 import pickle
+import signal
 import traceback
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
@@ -248,9 +250,8 @@ def _cycle_compute(*, cycle_id: int, job_id: int | None) -> int:
     card, participants = cycle_inputs(cycle)
     _set_job(job_id, progress=40, stage=_("Scoring"), participant_count=len(participants))
     copy = _can_copy()
-    problems = scoring.validate_scorecard(card)
-    if problems:
-        raise scoring.ScoringError(problems)
+    if scoring.validate_scorecard(card):  # every problem, as score_cycle reports them
+        raise scoring.ScoringError(scoring.validate_cycle(card, participants))
     parts = _in_processes(
         partial(_score_part, card, explain=pack_json if copy else pack), participants
     )
@@ -316,13 +317,15 @@ PARALLEL_FROM = 500
 
 
 def _process_count() -> int:
-    """How many processes score a large cycle: settings.COMPUTATION_PROCESSES, else 2
-    where the machine lets this process use 2 CPUs or more (1 where it cannot fork)."""
+    """How many processes score a large cycle: settings.COMPUTATION_PROCESSES (at most
+    the CPUs this process may use), else 2 where it may use 2 or more; 1 where it cannot
+    fork."""
     if not hasattr(os, "fork"):
         return 1
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
     if settings.COMPUTATION_PROCESSES:
-        return max(1, settings.COMPUTATION_PROCESSES)
-    return min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+        return max(1, min(settings.COMPUTATION_PROCESSES, usable))
+    return min(2, usable)
 
 
 def _in_processes(work: Callable[[Sequence], _T], items: Sequence) -> list[_T]:
@@ -334,30 +337,51 @@ def _in_processes(work: Callable[[Sequence], _T], items: Sequence) -> list[_T]:
     the inputs are read, so they share them without copying or pickling; each sends back
     its share's result pickled through a pipe and leaves with ``os._exit`` (no clean-up
     of the parent's database connection or files). An exception in a child is raised
-    here; the parent always reaps its children, even when its own share fails."""
+    here. Whatever happens, the parent closes every pipe and reaps every child; when it
+    gives up early (its own share failed, a child failed, a time limit) it kills the
+    children still working, which hold nothing but their share's computation."""
     count = _process_count() if len(items) >= PARALLEL_FROM else 1
-    size = -(-len(items) // count)
+    size = max(1, -(-len(items) // count))
     shares = [items[start : start + size] for start in range(0, len(items), size)] or [items]
     children: list[tuple[int, BinaryIO]] = []
+    finished = False
     try:
         for share in shares[1:]:
-            children.append(_fork(work, share))
+            children.append(_fork(work, share, [pipe for _, pipe in children]))
         results = [work(shares[0])]
-        for _, pipe in children:
-            outcome, value = pickle.load(pipe)  # noqa: S301 (our own child's pipe)
-            if outcome == "error":
-                raise value
-            results.append(value)
+        for pid, pipe in children:
+            results.append(_receive(pid, pipe))
+        finished = True
         return results
     finally:
         for pid, pipe in children:
-            pipe.close()  # a child still writing gets EPIPE and leaves
-            os.waitpid(pid, 0)
+            pipe.close()
+            if not finished:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+        for pid, _pipe in children:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
 
 
-def _fork(work: Callable[[Sequence], _T], share: Sequence) -> tuple[int, BinaryIO]:
+def _receive(pid: int, pipe: BinaryIO):
+    """A child's result, or its error raised here; a child that died without sending
+    either (killed, out of memory) is reported as such."""
+    try:
+        outcome, value = pickle.load(pipe)  # noqa: S301 (our own child's pipe)
+    except (EOFError, pickle.UnpicklingError) as error:
+        raise RuntimeError(f"the scoring process {pid} ended without a result") from error
+    if outcome == "error":
+        raise value
+    return value
+
+
+def _fork(
+    work: Callable[[Sequence], _T], share: Sequence, siblings: list[BinaryIO]
+) -> tuple[int, BinaryIO]:
     """Start a child working on `share`; its pid and the pipe its pickled result comes
-    down."""
+    down. The child closes the read ends of its elder siblings' pipes, which it inherits:
+    held open there, they would keep a sibling blocked on a pipe the parent gave up."""
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid:
@@ -366,12 +390,14 @@ def _fork(work: Callable[[Sequence], _T], share: Sequence) -> tuple[int, BinaryI
     status = 1  # the child: never returns
     try:
         os.close(read_end)
+        for sibling in siblings:
+            os.close(sibling.fileno())
+        try:
+            payload = pickle.dumps(("ok", work(share)), protocol=pickle.HIGHEST_PROTOCOL)
+        except BaseException as error:  # sent to the parent, raised there
+            payload = pickle.dumps(("error", _picklable(error)))
         with os.fdopen(write_end, "wb") as pipe:
-            try:
-                payload = ("ok", work(share))
-            except BaseException as error:
-                payload = ("error", _picklable(error))
-            pickle.dump(payload, pipe, protocol=pickle.HIGHEST_PROTOCOL)
+            pipe.write(payload)
         status = 0
     finally:
         os._exit(status)
@@ -493,10 +519,15 @@ class _Lines(io.RawIOBase):
         return count
 
 
+# The first key of the advisory lock a cycle's results are written under (the second is
+# the cycle's id).
+RESULTS_LOCK = 7_100
+
+
 def _copy_results(
     cycle: Cycle, scored: list[_Scored], placings: dict[str, scoring.Placing]
 ) -> None:
-    """The PostgreSQL write: 4 statements and a COPY, whatever the number of PMs.
+    """The PostgreSQL write: 5 statements and a COPY, whatever the number of PMs.
 
     The rows stream into a temporary table through COPY (no 40 MB INSERT text and no model
     instances at 10,000 PMs), the explanations as text; one statement then deletes stale
@@ -526,6 +557,9 @@ def _copy_results(
             yield f"{text}\t{_hash(text)}\t{_copy_text(when)}\n"
 
     with connection.cursor() as cursor:
+        # One write per cycle at a time: the digest check reads the rows as committed when
+        # the statement starts, so a run must not skip a row another is rewriting.
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [RESULTS_LOCK, cycle.pk])
         cursor.execute(
             "CREATE TEMPORARY TABLE incoming_result ON COMMIT DROP AS "  # noqa: S608 (names)
             f"SELECT {as_text} FROM {table} WITH NO DATA"

@@ -8,6 +8,7 @@ equal the scenario's expected output. The query count must not grow with the PMs
 import json
 import os
 import signal
+import time
 from datetime import timedelta
 from decimal import Decimal
 from math import ceil
@@ -356,13 +357,15 @@ def test_the_computation_query_count_does_not_grow_with_pms(extra_pms):
     assert (statements[6], statements[-1]) == ("SAVEPOINT", "RELEASE")
     write = statements[7:-1]
     if connection.vendor == "postgresql":
-        # A temporary table, the COPY into it (psycopg2's copy_expert, which Django does
-        # not log), one statement deleting stale results and upserting the new, a drop.
-        assert write == ["CREATE", "WITH", "DROP"]
+        # The cycle's write lock, a temporary table, the COPY into it (psycopg2's
+        # copy_expert, which Django does not log), one statement deleting stale results
+        # and upserting the new, a drop.
+        assert write == ["SELECT", "CREATE", "WITH", "DROP"]
+        assert "pg_advisory_xact_lock" in captured.captured_queries[7]["sql"]
     else:
         # The delete of stale results, then the upsert, which Django splits to stay under
-        # SQLite's limit on parameters: 12 per row, at most 999 per statement.
-        assert write == ["DELETE"] + ["INSERT"] * ceil((5 + extra_pms) / (999 // 12))
+        # SQLite's limit on parameters: 13 per row, at most 999 per statement.
+        assert write == ["DELETE"] + ["INSERT"] * ceil((5 + extra_pms) / (999 // 13))
     assert Person.objects.filter(reviews__cycle=cycle).count() == 5 + extra_pms
 
 
@@ -517,8 +520,8 @@ def two_processes(monkeypatch, settings):
     forked = []
     real_fork = computation._fork
 
-    def recording_fork(work, share):
-        pid, pipe = real_fork(work, share)
+    def recording_fork(*args):
+        pid, pipe = real_fork(*args)
         forked.append(pid)
         return pid, pipe
 
@@ -581,7 +584,7 @@ def test_an_error_that_cannot_cross_processes_still_says_what_broke(two_processe
 
 def test_when_this_process_fails_the_child_is_stopped_and_reaped(two_processes):
     """The child's result (4 MB) is more than the pipe holds: it must not be left
-    blocked writing it when this process gives up."""
+    blocked writing it, or working, when this process gives up."""
     signal.alarm(60)  # a hang here would otherwise stop the whole run
     try:
 
@@ -617,8 +620,8 @@ def test_input_problems_found_by_the_child_are_reported_in_order(two_processes):
 
     problems = raised.value.problems
     assert len(problems) == 2
-    assert str(first.pk) in problems[0]
-    assert str(last.pk) in problems[1]
+    assert problems[0].startswith(f"participant ({first.pk}).adjustment")
+    assert problems[1].startswith(f"participant ({last.pk}).adjustment")
     assert list(Result.objects.filter(cycle=cycle).values_list("review_id", "final_score")) == (
         before
     )
@@ -665,3 +668,59 @@ def test_both_writers_give_a_result_the_same_digest_and_a_rerun_fills_a_missing_
         dict(Result.objects.filter(cycle=cycle).values_list("review_id", "digest")) == (digests[0])
     )
     assert not Result.objects.filter(cycle=cycle, final_score=None).exists()
+
+
+def test_an_empty_cycle_computes_to_no_results(two_processes):
+    cycle, _reviews = load_into_cycle("worked_example")
+    Review.objects.filter(cycle=cycle).delete()
+
+    assert cycle_compute(cycle_id=cycle.pk) == 0
+    assert not Result.objects.filter(cycle=cycle).exists()
+    assert computation._in_processes(list, []) == [[]]
+
+
+def test_with_three_processes_a_failure_neither_hangs_nor_leaves_children(
+    two_processes, settings, monkeypatch
+):
+    """Each child holds only its own pipe: a failing parent must not wait on a child kept
+    blocked by a sibling's copy of its pipe, nor on a child still working."""
+    monkeypatch.setattr(computation, "_process_count", lambda: 3)
+    signal.alarm(60)
+    try:
+
+        def work(share):
+            if 0 in share:
+                raise RuntimeError("this process failed")
+            if 5 in share:
+                time.sleep(120)  # still working when the parent gives up
+            return "x" * 4_000_000
+
+        with pytest.raises(RuntimeError, match="this process failed"):
+            computation._in_processes(work, range(9))
+        assert len(two_processes) == 2
+        assert_reaped(two_processes)
+    finally:
+        signal.alarm(0)
+
+
+def test_a_child_that_dies_without_a_result_is_reported(two_processes):
+    def work(share):
+        if 7 in share:
+            os._exit(3)  # as if killed: no result, no error sent
+        return list(share)
+
+    with pytest.raises(RuntimeError, match="ended without a result"):
+        computation._in_processes(work, range(10))
+    assert_reaped(two_processes)
+
+
+def test_a_scoring_error_from_a_child_keeps_its_problems(two_processes):
+    def work(share):
+        if 7 in share:
+            raise scoring.ScoringError(["first problem", "second problem"])
+        return list(share)
+
+    with pytest.raises(scoring.ScoringError) as raised:
+        computation._in_processes(work, range(10))
+    assert raised.value.problems == ["first problem", "second problem"]
+    assert str(raised.value) == "first problem\nsecond problem"
