@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1:8000
 
-.PHONY: install run test lint format worker messages clean
+.PHONY: install browser run test lint format worker messages clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,15 @@ run: install
 	$(PY) manage.py seed_demo
 	$(PY) manage.py runserver $(HOST)
 
-test: install
+# The browser tests drive Debian's Chromium, with a CJK font for the Chinese pages.
+browser:
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "wqy\|noto.*cjk"; then \
+	  echo "Installing Debian's Chromium and a CJK font for the browser tests"; \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-zenhei >/dev/null; } || \
+	  { echo "The browser tests need Chromium: apt-get install chromium fonts-wqy-zenhei (as root)" >&2; exit 1; }; \
+	fi
+
+test: install browser
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	DJANGO_SETTINGS_MODULE=appraisal.settings.test $(PY) manage.py makemigrations --check --dry-run

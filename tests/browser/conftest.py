@@ -1,7 +1,7 @@
 """Real-browser journeys: Playwright drives Debian's Chromium (/usr/bin/chromium).
 
-Without Chromium the browser tests are skipped with the reason printed, except when
-REQUIRE_BROWSER=1 (set by .ci/run), where a missing browser is a failure.
+`make test` installs it when it is missing (`make browser`); without it the browser tests
+fail, saying how to install it: they are never skipped.
 """
 
 import os
@@ -38,10 +38,11 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():
-        reason = f"Chromium not found at {CHROMIUM}: install it with `apt-get install chromium`"
-        if os.environ.get("REQUIRE_BROWSER") == "1":
-            pytest.fail(reason, pytrace=False)
-        pytest.skip(reason)
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM}: run `make browser` (as root) or "
+            "`apt-get install chromium fonts-wqy-zenhei`",
+            pytrace=False,
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
