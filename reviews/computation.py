@@ -441,9 +441,14 @@ def _hash(text: str) -> str:
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
-def _digest(values: tuple) -> str:
+def _copy_fields(values) -> str:
+    """Values as tab-separated fields of a line of COPY text."""
+    return "\t".join(_copy_text(value) for value in values)
+
+
+def _digest(values) -> str:
     """The digest of a result's values (all but computed_at): the same text COPY sends."""
-    return _hash("\t".join(_copy_text(value) for value in values))
+    return _hash(_copy_fields(values))
 
 
 def _upsert_results(
@@ -553,7 +558,7 @@ def _copy_results(
 
     def lines():
         for *said, when in _result_values(cycle, scored, placings):
-            text = "\t".join(_copy_text(value) for value in said)
+            text = _copy_fields(said)  # hashed as it is sent: the same digest as _digest
             yield f"{text}\t{_hash(text)}\t{_copy_text(when)}\n"
 
     with connection.cursor() as cursor:
