@@ -89,17 +89,25 @@ def review_progress_list(*, cycle: Cycle, leader: Person | None = None) -> Query
     return reviews
 
 
-def review_progress_page(*, cycle: Cycle, number, per_page: int) -> Page:
-    """One page of review_progress_list. The plain reviews are sorted and cut first, in a
-    subquery, so the progress of the shown rows only is computed, on any page."""
-    ordered = Review.objects.filter(cycle=cycle).order_by("team__name", "person__name", "pk")
+def _cut_then_load(ordered: QuerySet, number, per_page: int, full: QuerySet) -> Page:
+    """A page of `ordered`, sorted and cut alone (in a subquery, joined only to what its
+    sort and filters need), whose rows are then read from `full` (the joins and
+    annotations the page shows), in the same order: the shown rows only pay for them."""
     page = Paginator(ordered, per_page).get_page(number)
-    page.object_list = (
-        review_progress_list(cycle=cycle)
-        .filter(pk__in=page.object_list.values("pk"))
-        .order_by("team__name", "person__name", "pk")
+    page.object_list = full.filter(pk__in=page.object_list.values("pk")).order_by(
+        *ordered.query.order_by
     )
     return page
+
+
+def review_progress_page(*, cycle: Cycle, number, per_page: int) -> Page:
+    """One page of review_progress_list; the progress of the shown rows only is computed."""
+    return _cut_then_load(
+        Review.objects.filter(cycle=cycle).order_by("team__name", "person__name", "pk"),
+        number,
+        per_page,
+        review_progress_list(cycle=cycle),
+    )
 
 
 def review_get(*, user, pk: int) -> Review:
@@ -436,16 +444,15 @@ def results_page(
         plain = plain.filter(review__team_id=team_id)
     if leader_id:
         plain = plain.filter(review__leader_id=leader_id)
-    page = Paginator(plain.order_by(*order), per_page).get_page(number)
-    page.object_list = (
+    return _cut_then_load(
+        plain.order_by(*order),
+        number,
+        per_page,
         Result.objects.filter(cycle=cycle)
         # What the table shows: no acknowledgement, no explanation (4 KiB of JSON each).
         .select_related("review__person", "review__team", "review__leader", "review__calibration")
-        .defer("explanation")
-        .filter(pk__in=page.object_list.values("pk"))
-        .order_by(*order)
+        .defer("explanation"),
     )
-    return page
 
 
 def cycle_teams(*, cycle: Cycle) -> QuerySet:
