@@ -8,12 +8,15 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from appraisal.models import Person
+from appraisal import fragments
+from appraisal.models import Person, Team
 from appraisal.selectors import person_for_user, tasks_for_user
+from kpis.models import Competency, Kpi
 
 from . import permissions, selectors, services
 from .forms import (
@@ -24,9 +27,34 @@ from .forms import (
     ReasonForm,
     parse_assessment,
 )
-from .models import Assessment, AssessmentRole, Phase, Review
+from .models import (
+    Acknowledgement,
+    Assessment,
+    AssessmentRole,
+    Calibration,
+    ComputationJob,
+    Cycle,
+    CycleCompetency,
+    CycleKpi,
+    PeerRequest,
+    Phase,
+    Result,
+    Review,
+)
 
 PAGE_SIZE = 100  # rows per page of HR's cycle tables (cycles can hold thousands of PMs)
+
+# What the cached parts of the busiest pages read (appraisal/fragments.py); tests compare
+# each with the tables its queries name.
+_PEOPLE = (Person, Team)
+_ITEMS = (Cycle, CycleKpi, CycleCompetency, Kpi, Competency)
+RESULTS_TABLES = fragments.tables(Result, Review, Calibration, *_PEOPLE, *_ITEMS)
+PROGRESS_TABLES = fragments.tables(Cycle, Review, Assessment, PeerRequest, *_PEOPLE)
+TEAM_TABLES = PROGRESS_TABLES + fragments.tables(Result, Calibration, Acknowledgement)
+EXPLANATION_TABLES = fragments.tables(Result, Review, Calibration, *_ITEMS)
+BLOCKER_TABLES = fragments.tables(
+    Cycle, Review, Assessment, PeerRequest, Result, Acknowledgement, ComputationJob, *_PEOPLE
+)
 
 
 def _actor(request) -> Person:
@@ -190,16 +218,27 @@ def cycle_detail(request, pk: int):
         except services.ReviewError as error:
             problems = error.problems
         cycle = selectors.cycle_get(pk=pk)
-    reviews = selectors.review_progress_page(
-        cycle=cycle, number=request.GET.get("page"), per_page=PAGE_SIZE
+    number = _int_param(request, "page") or 1
+    reviews = SimpleLazyObject(
+        lambda: selectors.review_progress_page(cycle=cycle, number=number, per_page=PAGE_SIZE)
     )
+    blockers = blocked
+    if not blocked and cycle.is_open:
+        blockers = fragments.value(
+            "cycle-blockers",
+            cycle.pk,
+            tables=BLOCKER_TABLES,
+            build=lambda: services.cycle_blockers(cycle=cycle),
+        )
     return render(
         request,
         "reviews/cycle_detail.html",
         {
             "cycle": cycle,
             "reviews": reviews,
-            "blockers": blocked or (services.cycle_blockers(cycle=cycle) if cycle.is_open else []),
+            "progress_stamps": fragments.stamp(PROGRESS_TABLES),
+            "page_number": number,
+            "blockers": blockers,
             "was_blocked": bool(blocked),
             "next_phase": services.next_phase(cycle.phase),
             "is_draft": cycle.phase == Phase.DRAFT,
@@ -208,7 +247,7 @@ def cycle_detail(request, pk: int):
             "extend_form": extend_form,
             "problems": problems,
             "phase_changes": cycle.phase_changes.select_related("moved_by"),
-            "submitted_assessments": _reopen_choices(reviews),
+            "submitted_assessments": SimpleLazyObject(lambda: _reopen_choices(reviews)),
         },
         status=400 if (problems or blocked) else 200,
     )
@@ -527,17 +566,30 @@ def team_cycle(request, pk: int):
     """A leader's view of their team's progress in a cycle."""
     cycle = selectors.cycle_get(pk=pk)
     leader = person_for_user(user=request.user)
-    reviews = selectors.review_progress_list(cycle=cycle, leader=leader) if leader else None
-    if not reviews:
+    if leader is None or not cycle.reviews.filter(leader=leader).exists():
         raise Http404
-    ranking = []
-    if cycle.phase in permissions.RESULTS_VISIBLE_PHASES:
-        ranking = list(selectors.cycle_results(cycle=cycle, leader_id=leader.pk, sort="team"))
-        ranking.sort(key=lambda result: (result.team_rank is None, result.team_rank or 0))
-        for result in ranking:
+
+    def ranking() -> list:
+        if cycle.phase not in permissions.RESULTS_VISIBLE_PHASES:
+            return []
+        results = list(selectors.cycle_results(cycle=cycle, leader_id=leader.pk, sort="team"))
+        results.sort(key=lambda result: (result.team_rank is None, result.team_rank or 0))
+        for result in results:
             result.effective_grade = selectors.effective_grade(result)
+        return results
+
     return render(
-        request, "reviews/team_cycle.html", {"cycle": cycle, "reviews": reviews, "ranking": ranking}
+        request,
+        "reviews/team_cycle.html",
+        {
+            "cycle": cycle,
+            "leader": leader,
+            "reviews": SimpleLazyObject(
+                lambda: list(selectors.review_progress_list(cycle=cycle, leader=leader))
+            ),
+            "ranking": SimpleLazyObject(ranking),
+            "team_stamps": fragments.stamp(TEAM_TABLES),
+        },
     )
 
 
@@ -636,27 +688,28 @@ def cycle_results(request, pk: int):
             problems = error.problems
     team_id, leader_id = _int_param(request, "team"), _int_param(request, "leader")
     sort = request.GET.get("sort", "rank")
-    page = selectors.results_page(
-        cycle=cycle,
-        team_id=team_id,
-        leader_id=leader_id,
-        sort=sort,
-        number=request.GET.get("page"),
-        per_page=PAGE_SIZE,
-    )
-    results = list(page)
-    names = selectors.item_names(cycle)
-    texts = selectors.flag_texts()
-    for result in results:
-        result.effective_grade = selectors.effective_grade(result)
-        result.flag_labels = selectors.flag_labels(result.flags, names, texts=texts)
-    distribution = selectors.grade_distribution(cycle=cycle)
-    job = ComputationJob.objects.filter(cycle=cycle).first()
-    return render(
-        request,
-        "reviews/cycle_results.html",
-        {
-            "cycle": cycle,
+    if sort not in selectors.RESULT_SORTS:
+        sort = "rank"
+    number = _int_param(request, "page") or 1
+
+    def table() -> dict:
+        """What the cached part of the page shows (read only when it is not cached)."""
+        page = selectors.results_page(
+            cycle=cycle,
+            team_id=team_id,
+            leader_id=leader_id,
+            sort=sort,
+            number=number,
+            per_page=PAGE_SIZE,
+        )
+        results = list(page)
+        names = selectors.item_names(cycle)
+        texts = selectors.flag_texts()
+        for result in results:
+            result.effective_grade = selectors.effective_grade(result)
+            result.flag_labels = selectors.flag_labels(result.flags, names, texts=texts)
+        distribution = selectors.grade_distribution(cycle=cycle)
+        return {
             "results": results,
             "page": page,
             "distribution": distribution,
@@ -669,6 +722,19 @@ def cycle_results(request, pk: int):
             },
             "over_quota": [share for share in distribution if share.is_over_quota],
             "grades": services.cycle_grades(cycle),
+            "team_options": _filter_options(selectors.cycle_teams(cycle=cycle), team_id),
+            "leader_options": _filter_options(selectors.cycle_leaders(cycle=cycle), leader_id),
+        }
+
+    job = ComputationJob.objects.filter(cycle=cycle).first()
+    return render(
+        request,
+        "reviews/cycle_results.html",
+        {
+            "cycle": cycle,
+            "table": SimpleLazyObject(table),
+            "table_stamps": fragments.stamp(RESULTS_TABLES),
+            "page_number": number,
             "job": job,
             "is_running": job is not None and job.status in (JobStatus.QUEUED, JobStatus.RUNNING),
             "last_good": last_good_job(cycle),
@@ -677,8 +743,6 @@ def cycle_results(request, pk: int):
             "leader_param": str(leader_id or ""),
             "team_id": team_id,
             "leader_id": leader_id,
-            "team_options": _filter_options(selectors.cycle_teams(cycle=cycle), team_id),
-            "leader_options": _filter_options(selectors.cycle_leaders(cycle=cycle), leader_id),
             "problems": problems,
             "is_calibrating": cycle.phase == Phase.CALIBRATION,
         },
@@ -776,15 +840,17 @@ def result_detail(request, pk: int):
         else:
             messages.success(request, _("Thank you: your acknowledgement is recorded."))
         return redirect(request.path)
-    items = selectors.items_by_key(review.cycle)
-    explanation = selectors.explained_result(review=review, result=result, items=items)
+    items = SimpleLazyObject(lambda: selectors.items_by_key(review.cycle))
     return render(
         request,
         "reviews/result_detail.html",
         {
             "review": review,
             "result": result,
-            "x": explanation,
+            "x": SimpleLazyObject(
+                lambda: selectors.explained_result(review=review, result=result, items=items)
+            ),
+            "explanation_stamps": fragments.stamp(EXPLANATION_TABLES),
             "effective_grade": selectors.effective_grade(result),
             "calibration": getattr(review, "calibration", None),
             "acknowledgement": Acknowledgement.objects.filter(review=review).first(),
@@ -794,8 +860,10 @@ def result_detail(request, pk: int):
             "multiplier": review.cycle.scorecard.get("bonus_multipliers", {}).get(
                 selectors.effective_grade(result)
             ),
-            "flag_labels": selectors.flag_labels(
-                result.flags, selectors.item_names(review.cycle, items=items)
+            "flag_labels": SimpleLazyObject(
+                lambda: selectors.flag_labels(
+                    result.flags, selectors.item_names(review.cycle, items=items)
+                )
             ),
         },
     )

@@ -40,3 +40,13 @@ def client_as(client):
         return client
 
     return sign_in
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: cached page parts and stamps of one test's
+    database (rolled back at its end) must not answer for the next one's."""
+    from django.core.cache import cache
+
+    cache.clear()
+    return

@@ -160,6 +160,13 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
+# Parts of the busiest pages cached until a table they read is written (appraisal/
+# fragments.py): only with a cache every process shares, or one worker would not see
+# another's writes. FRAGMENT_CACHE_SECONDS bounds how long a change made outside Django
+# (psql) can stay unseen.
+FRAGMENT_CACHE = env.bool("FRAGMENT_CACHE", default=bool(CACHE_URL))
+FRAGMENT_CACHE_SECONDS = env.int("FRAGMENT_CACHE_SECONDS", default=600)
+
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 X_FRAME_OPTIONS = "DENY"
