@@ -16,6 +16,8 @@ is ever hidden, whatever wrote it: the ORM, a bulk update, raw SQL, another proc
   declaration against the tables its queries really name.
 - A stamp missing from the cache (evicted, or a restarted Redis) gets a new token:
   nothing cached before can match it.
+- A part's key also holds a digest of the code and templates (`release`), so a deploy
+  never serves a part the previous release made.
 - The CSRF token is never cached: a part is rendered with a placeholder, which each
   response replaces with its own token.
 
@@ -27,10 +29,12 @@ connections (psql) shows within that time.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import TypeVar
 
 from django.conf import settings
@@ -126,8 +130,22 @@ def stamp(tables: Iterable[str]) -> str | None:
     return ".".join(found[key] for key in keys)
 
 
+@functools.cache
+def release() -> str:
+    """A digest of the project's code and templates: a part made by one release is never
+    served by another (a deploy changes what a part shows without writing any table)."""
+    digest = hashlib.blake2b(digest_size=8)
+    root = Path(settings.BASE_DIR)
+    for folder in ("appraisal", "kpis", "reviews", "templates"):
+        for path in sorted((root / folder).rglob("*")):
+            if path.suffix in (".py", ".html") and path.is_file():
+                digest.update(str(path.relative_to(root)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def _key(name: str, vary: tuple, stamps: str) -> str:
-    text = repr((name, vary, stamps, get_language()))
+    text = repr((name, vary, stamps, get_language(), release()))
     return PART_PREFIX + name + ":" + hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 

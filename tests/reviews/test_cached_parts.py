@@ -219,3 +219,16 @@ def test_nothing_is_cached_when_the_cache_is_off(settings):
         fragments.value("x", tables=["reviews_result"], build=lambda: calls.append(1))
     assert fragments.stamp(["reviews_result"]) is None
     assert len(calls) == 2
+
+
+def test_a_part_made_by_another_release_is_not_served(monkeypatch):
+    calls = []
+
+    def build() -> int:
+        calls.append(1)
+        return len(calls)
+
+    assert fragments.value("x", tables=["reviews_result"], build=build) == 1
+    assert fragments.value("x", tables=["reviews_result"], build=build) == 1
+    monkeypatch.setattr(fragments, "release", lambda: "the next release")
+    assert fragments.value("x", tables=["reviews_result"], build=build) == 2
