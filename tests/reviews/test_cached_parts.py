@@ -9,6 +9,7 @@ from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from appraisal import fragments
 from appraisal.models import Person
@@ -147,7 +148,10 @@ def test_a_cached_part_is_kept_per_language(company):  # noqa: F811
     client = signed_in(leader)
     english = get(client, url)[0]
     client.cookies["django_language"] = "zh-hans"
-    chinese = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    try:
+        chinese = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    finally:
+        translation.deactivate()  # the request left Chinese active in this thread
 
     assert "Pending" in english or "Submitted" in english
     assert "Pending" not in chinese
