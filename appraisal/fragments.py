@@ -152,7 +152,13 @@ def _key(name: str, vary: tuple, stamps: str) -> str:
 def value(name: str, *vary, tables: Iterable[str], build: Callable[[], T]) -> T:
     """`build()`, cached under `name` and `vary` until one of `tables` is written (and
     per language: a value may hold translated text). Built afresh when the cache is off."""
-    stamps = stamp(tables)
+    return cached(name, vary, stamp(tables), build)
+
+
+def cached(name: str, vary: tuple, stamps: str | None, build: Callable[[], T]) -> T:
+    """`build()` cached under `name`, `vary` and `stamps` (what `stamp` gave); built afresh
+    when `stamps` is None. Rendered HTML keeps the CSRF field as a placeholder: the caller
+    fills it in (`with_csrf`)."""
     if stamps is None:
         return build()
     key = _key(name, vary, stamps)
@@ -162,20 +168,6 @@ def value(name: str, *vary, tables: Iterable[str], build: Callable[[], T]) -> T:
     result = build()
     cache.set(key, (result,), settings.FRAGMENT_CACHE_SECONDS)
     return result
-
-
-def html(name: str, vary: tuple, stamps: str | None, render: Callable[[], str]) -> str:
-    """Rendered HTML, cached as `value` caches, the CSRF field left as a placeholder: the
-    caller replaces it (`with_csrf`)."""
-    if stamps is None:
-        return render()
-    key = _key(name, vary, stamps)
-    hit = cache.get(key)
-    if hit is not None:
-        return hit
-    text = render()
-    cache.set(key, text, settings.FRAGMENT_CACHE_SECONDS)
-    return text
 
 
 def with_csrf(text: str, token) -> str:

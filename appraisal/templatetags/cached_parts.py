@@ -22,7 +22,7 @@ class PartNode(template.Node):
             with context.push(csrf_token=fragments.CSRF_PLACEHOLDER):
                 return self.nodelist.render(context)
 
-        text = fragments.html(
+        text = fragments.cached(
             self.name.resolve(context), vary, self.stamps.resolve(context), render_part
         )
         return mark_safe(fragments.with_csrf(text, context.get("csrf_token")))  # noqa: S308
