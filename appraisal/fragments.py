@@ -39,6 +39,7 @@ from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.timezone import get_current_timezone_name
 from django.utils.translation import get_language
 
 T = TypeVar("T")
@@ -145,13 +146,14 @@ def release() -> str:
 
 
 def _key(name: str, vary: tuple, stamps: str) -> str:
-    text = repr((name, vary, stamps, get_language(), release()))
+    text = repr((name, vary, stamps, get_language(), get_current_timezone_name(), release()))
     return PART_PREFIX + name + ":" + hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
 def value(name: str, *vary, tables: Iterable[str], build: Callable[[], T]) -> T:
     """`build()`, cached under `name` and `vary` until one of `tables` is written (and
-    per language: a value may hold translated text). Built afresh when the cache is off."""
+    per language and time zone: a value may hold translated text and local times). Built
+    afresh when the cache is off."""
     return cached(name, vary, stamp(tables), build)
 
 

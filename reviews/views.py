@@ -38,6 +38,7 @@ from .models import (
     CycleKpi,
     PeerRequest,
     Phase,
+    PhaseChange,
     Result,
     Review,
 )
@@ -55,6 +56,7 @@ EXPLANATION_TABLES = fragments.tables(Result, Review, Calibration, *_ITEMS)
 BLOCKER_TABLES = fragments.tables(
     Cycle, Review, Assessment, PeerRequest, Result, Acknowledgement, ComputationJob, *_PEOPLE
 )
+CONTROLS_TABLES = BLOCKER_TABLES + fragments.tables(PhaseChange)
 
 
 def _actor(request) -> Person:
@@ -224,12 +226,7 @@ def cycle_detail(request, pk: int):
     )
     blockers = blocked
     if not blocked and cycle.is_open:
-        blockers = fragments.value(
-            "cycle-blockers",
-            cycle.pk,
-            tables=BLOCKER_TABLES,
-            build=lambda: services.cycle_blockers(cycle=cycle),
-        )
+        blockers = SimpleLazyObject(lambda: services.cycle_blockers(cycle=cycle))
     return render(
         request,
         "reviews/cycle_detail.html",
@@ -237,6 +234,11 @@ def cycle_detail(request, pk: int):
             "cycle": cycle,
             "reviews": reviews,
             "progress_stamps": fragments.stamp(PROGRESS_TABLES),
+            # The phase and deadline cards: unbound forms on a GET, so the same for every
+            # HR user; after a refused POST they show its errors and are built afresh.
+            "controls_stamps": None
+            if request.method == "POST"
+            else fragments.stamp(CONTROLS_TABLES),
             "page_number": number,
             "blockers": blockers,
             "was_blocked": bool(blocked),

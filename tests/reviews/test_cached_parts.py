@@ -2,6 +2,7 @@
 until a table they read is written, never stale, never another user's CSRF token."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
@@ -9,7 +10,8 @@ from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 
 from appraisal import fragments
 from appraisal.models import Person
@@ -35,7 +37,7 @@ def pages(cycle, leader, mine, hr) -> list[tuple[str, Person, str, tuple[str, ..
             "cycle table",
             hr,
             reverse("reviews:cycle_detail", args=[cycle.pk]),
-            views.PROGRESS_TABLES + views.BLOCKER_TABLES,
+            views.PROGRESS_TABLES + views.CONTROLS_TABLES,
         ),
         ("team", leader, reverse("reviews:team_cycle", args=[cycle.pk]), views.TEAM_TABLES),
         (
@@ -236,3 +238,51 @@ def test_a_part_made_by_another_release_is_not_served(monkeypatch):
     assert fragments.value("x", tables=["reviews_result"], build=build) == 1
     monkeypatch.setattr(fragments, "release", lambda: "the next release")
     assert fragments.value("x", tables=["reviews_result"], build=build) == 2
+
+
+def test_the_cycle_tables_phase_and_deadline_cards_show_a_change_at_once(company):  # noqa: F811
+    cycle, _leader, _mine, hr = company
+    client = signed_in(hr)
+    url = reverse("reviews:cycle_detail", args=[cycle.pk])
+    new_deadline = cycle.acknowledgement_deadline + timedelta(days=9)
+    shown = date_format(timezone.localtime(new_deadline), "SHORT_DATETIME_FORMAT")
+    before = get(client, url)[0]
+    assert shown not in before
+    assert "Calibration → Published" not in before
+
+    extended = client.post(
+        url,
+        {
+            "action": "extend",
+            "extend-phase": "published",
+            "extend-deadline": timezone.localtime(new_deadline).strftime("%Y-%m-%dT%H:%M"),
+        },
+    )
+    assert extended.status_code == 302
+    assert shown in get(client, url)[0]
+
+    moved = client.post(url, {"action": "advance", "advance-override_blockers": "on"})
+    assert moved.status_code == 302
+    after = get(client, url)[0]
+    assert "Calibration → Published" in after
+    assert "HR Pages" in after  # who moved it, in the phase history
+
+
+def test_a_refused_post_shows_its_errors_and_leaves_the_cached_cards_clean(company):  # noqa: F811
+    cycle, _leader, _mine, hr = company
+    client = signed_in(hr)
+    url = reverse("reviews:cycle_detail", args=[cycle.pk])
+    get(client, url)  # the cards are cached now
+    deadline = cycle.acknowledgement_deadline
+
+    refused = client.post(
+        url, {"action": "extend", "extend-phase": "published", "extend-deadline": "someday"}
+    )
+
+    assert "Enter a valid date/time." in refused.content.decode()
+    cycle.refresh_from_db()
+    assert cycle.acknowledgement_deadline == deadline
+    assert 'value="someday"' in refused.content.decode()
+    again = get(client, url)[0]
+    assert "Enter a valid date/time." not in again
+    assert "someday" not in again
