@@ -13,6 +13,8 @@ from simple_history.models import HistoricalRecords
 from appraisal.models import Person, Team
 from kpis.models import MEASURE, WEIGHT, Competency, Direction, Kpi, ScorecardTemplate
 
+from .fields import JSONText
+
 
 class Phase(models.TextChoices):
     DRAFT = "draft", _("Draft")
@@ -404,7 +406,7 @@ class Result(models.Model):
     grade = models.CharField(max_length=8, blank=True)
     bonus_multiplier = models.DecimalField(null=True, blank=True, max_digits=5, decimal_places=2)
     flags = models.JSONField(default=list, blank=True)
-    explanation = models.JSONField(default=dict, blank=True)
+    explanation = JSONText(default=dict, blank=True)
     # A hash of everything above as compute_cycle wrote it: a rerun that finds the same
     # digest stored leaves the row alone (and PostgreSQL does not parse its explanation).
     digest = models.CharField(max_length=32, blank=True, default="", editable=False)

@@ -671,6 +671,29 @@ def test_both_writers_give_a_result_the_same_digest_and_a_rerun_fills_a_missing_
     assert not Result.objects.filter(cycle=cycle, final_score=None).exists()
 
 
+def test_the_stored_explanation_is_the_text_the_computation_wrote():
+    """Explanations are kept as text (reviews.fields.JSONText): what either writer sends
+    is stored byte for byte, and the result page reads the same document back."""
+    from reviews.explanations import pack, pack_json
+
+    cycle, _reviews = load_into_cycle("worked_example")
+    card, participants = computation.cycle_inputs(cycle)
+    _problems, rows = computation._score_part(card, participants, explain=pack_json)
+    _problems, documents = computation._score_part(card, participants, explain=pack)
+    sent = {int(row.id): row.explanation for row in rows}
+
+    cycle_compute(cycle_id=cycle.pk)
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT review_id, explanation FROM reviews_result")
+        stored = dict(cursor.fetchall())
+    assert stored == sent
+    for row in documents:
+        result = Result.objects.get(review_id=row.id)
+        assert result.explanation == row.explanation == json.loads(sent[int(row.id)])
+        assert Decimal(result.explanation["f"][-1]) == result.final_score
+
+
 def test_an_empty_cycle_computes_to_no_results(two_processes):
     cycle, _reviews = load_into_cycle("worked_example")
     Review.objects.filter(cycle=cycle).delete()
