@@ -536,10 +536,15 @@ def _copy_results(
 
     The rows stream into a temporary table through COPY (no 40 MB INSERT text and no model
     instances at 10,000 PMs); one statement then deletes stale results and upserts the
-    others. A result whose digest is the one stored is left alone: a rerun on the same
-    inputs rewrites nothing and leaves no dead rows behind. Its `computed_at` stays the
-    time of the run that last changed it. The explanations are stored as the text sent
-    (`fields.JSONText`): PostgreSQL parses none of them."""
+    others. A result whose digest is the one stored is left alone (the upsert's WHERE):
+    a rerun on the same inputs rewrites nothing and leaves no dead rows behind. Its
+    `computed_at` stays the time of the run that last changed it. The explanations are
+    stored as the text sent (`fields.JSONText`): PostgreSQL parses none of them.
+
+    The unchanged rows are found by the conflict on the unique review, through its index,
+    never by a join against the results table: planned on an empty table (a first
+    computation after install), such a join scanned the table once per incoming row
+    while the statement was filling it, quadratic in the PMs (1.7 s at 10,000)."""
     quote = connection.ops.quote_name
     table = quote(Result._meta.db_table)
     columns = ", ".join(quote(column) for column in RESULT_COLUMNS)
@@ -553,8 +558,8 @@ def _copy_results(
             yield f"{text}\t{_hash(text)}\t{_copy_text(when)}\n"
 
     with connection.cursor() as cursor:
-        # One write per cycle at a time: the digest check reads the rows as committed when
-        # the statement starts, so a run must not skip a row another is rewriting.
+        # One write per cycle at a time: two overlapping runs must not interleave their
+        # deletes of stale results and their upserts.
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [RESULTS_LOCK, cycle.pk])
         cursor.execute(
             "CREATE TEMPORARY TABLE incoming_result ON COMMIT DROP AS "  # noqa: S608 (names)
@@ -574,10 +579,9 @@ def _copy_results(
             f"WITH stale AS (DELETE FROM {table} AS old WHERE old.cycle_id = %s "  # noqa: S608
             "AND NOT EXISTS (SELECT 1 FROM incoming_result AS new "
             "WHERE new.review_id = old.review_id)) "
-            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM incoming_result AS new "
-            f"WHERE NOT EXISTS (SELECT 1 FROM {table} AS old "
-            "WHERE old.review_id = new.review_id AND old.digest = new.digest) "
-            f"ON CONFLICT (review_id) DO UPDATE SET {updates}",
+            f"INSERT INTO {table} AS old ({columns}) SELECT {columns} FROM incoming_result "
+            f"ON CONFLICT (review_id) DO UPDATE SET {updates} "
+            "WHERE old.digest IS DISTINCT FROM EXCLUDED.digest",
             [cycle.pk],
         )
         cursor.execute("DROP TABLE incoming_result")
