@@ -12,6 +12,10 @@ is ever hidden, whatever wrote it: the ORM, a bulk update, raw SQL, another proc
   once (so the writing connection reads its own writes, inside a transaction too) and
   again when the transaction commits (so a request that read the old rows just before the
   commit cannot leave them under the new stamp).
+- `COPY ... FROM` is not seen (psycopg2 sends it without `execute`): the computation
+  copies into a temporary table only, and the statement that writes its results is seen.
+  A process that writes with another cache (or none) renews no stamp either: run
+  management commands with the same `CACHE_URL` as the web processes.
 - What a part reads is declared next to its view (`tables=`), and tests check the
   declaration against the tables its queries really name.
 - A stamp missing from the cache (evicted, or a restarted Redis) gets a new token:

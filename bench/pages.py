@@ -11,9 +11,11 @@ On the company `bench.generate --pms N` made (same DATABASE_URL), in this order:
    DJANGO_SECURE_SSL_REDIRECT=false (the setting .env.example gives a plain local try-out;
    behind the TLS proxy the redirect is the proxy's business), and CACHE_URL naming a
    Redis as docker compose does (BENCH_CACHE_URL, default redis://127.0.0.1:6379/14), so
-   sessions are cached_db as in production; BENCH_CACHE_URL="" keeps them in the
-   database alone. collectstatic runs first,
-   since the manifest storage refuses to render a page without its manifest.
+   sessions are cached_db and page parts are cached as in production; BENCH_CACHE_URL=""
+   keeps sessions in the database alone and caches no part. That cache is emptied first
+   (the company in the database may be a new one that bench.generate wrote without it),
+   and collectstatic runs, since the manifest storage refuses to render a page without
+   its manifest.
 2. Results: the cycle's results are computed once (`reviews.computation.cycle_compute`)
    when they are missing.
 3. Users: sessions are written straight into Django's session engine (no sign-in, so
@@ -113,6 +115,7 @@ _django.setup()
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY  # noqa: E402
 from django.contrib.auth.models import User  # noqa: E402
+from django.core.cache import cache  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -817,6 +820,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         started = time.perf_counter()
         cycle_compute(cycle_id=cycle.pk)
         say(f"computed the results: {time.perf_counter() - started:.1f} s")
+    # The benchmark's own cache (BENCH_CACHE_URL) starts empty: bench.generate refills the
+    # database with COPY and without this cache, so the table stamps of the company an
+    # earlier run measured would still match, and its cached page parts would be served.
+    cache.clear()
     with connection.cursor() as cursor:
         # Fresh statistics for the results, as autovacuum would give them (it is off on
         # the benchmark's server, and bench.generate analyses the tables it fills only).

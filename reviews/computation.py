@@ -537,9 +537,10 @@ def _copy_results(
     The rows stream into a temporary table through COPY (no 40 MB INSERT text and no model
     instances at 10,000 PMs); one statement then deletes stale results and upserts the
     others. A result whose digest is the one stored is left alone (the upsert's WHERE):
-    a rerun on the same inputs rewrites nothing and leaves no dead rows behind. Its
-    `computed_at` stays the time of the run that last changed it. The explanations are
-    stored as the text sent (`fields.JSONText`): PostgreSQL parses none of them.
+    a rerun on the same inputs rewrites no row (it only locks each one in the conflict
+    check) and leaves no dead rows behind. Its `computed_at` stays the time of the run
+    that last changed it. The explanations are stored as the text sent
+    (`fields.JSONText`): PostgreSQL parses none of them.
 
     The unchanged rows are found by the conflict on the unique review, through its index,
     never by a join against the results table: planned on an empty table (a first

@@ -408,7 +408,7 @@ class Result(models.Model):
     flags = models.JSONField(default=list, blank=True)
     explanation = JSONText(default=dict, blank=True)
     # A hash of everything above as compute_cycle wrote it: a rerun that finds the same
-    # digest stored leaves the row alone (and PostgreSQL does not parse its explanation).
+    # digest stored leaves the row alone (no rewrite, no dead row).
     digest = models.CharField(max_length=32, blank=True, default="", editable=False)
     computed_at = models.DateTimeField()
 

@@ -1,7 +1,8 @@
 """`{% part name stamps vary... %}...{% endpart %}`: a cached part of a page
 (appraisal.fragments). `stamps` is what `fragments.stamp(tables)` gave the view (None: not
-cached); the part's key is its name, the `vary` values, the stamps and the language. What
-the part reads should be lazy in the context, so that a cached part costs no query."""
+cached); the part's key is its name, the `vary` values, the stamps, the language and the
+time zone. What the part reads should be lazy in the context, so that a cached part costs
+no query."""
 
 from django import template
 from django.utils.safestring import mark_safe

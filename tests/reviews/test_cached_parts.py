@@ -264,16 +264,16 @@ def test_the_cycle_tables_phase_and_deadline_cards_show_a_change_at_once(company
     moved = client.post(url, {"action": "advance", "advance-override_blockers": "on"})
     assert moved.status_code == 302
     after = get(client, url)[0]
-    assert "Calibration → Published" in after
-    assert "HR Pages" in after  # who moved it, in the phase history
+    assert "Calibration → Published (HR Pages)" in after  # with who moved it
 
 
 def test_a_refused_post_shows_its_errors_and_leaves_the_cached_cards_clean(company):  # noqa: F811
     cycle, _leader, _mine, hr = company
     client = signed_in(hr)
     url = reverse("reviews:cycle_detail", args=[cycle.pk])
-    get(client, url)  # the cards are cached now
+    get(client, url)
     deadline = cycle.acknowledgement_deadline
+    cache.clear()  # so the refused POST would be the one to store the cards, if any did
 
     refused = client.post(
         url, {"action": "extend", "extend-phase": "published", "extend-deadline": "someday"}

@@ -20,17 +20,35 @@ def stored_explanations() -> dict[int, dict]:
         }
 
 
+def explanation_column_type() -> str:
+    """The column's type as PostgreSQL names it ('' elsewhere: SQLite keeps JSON as text
+    either way)."""
+    if connection.vendor != "postgresql":
+        return ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT data_type FROM information_schema.columns "
+            "WHERE table_name = 'reviews_result' AND column_name = 'explanation'"
+        )
+        return cursor.fetchone()[0]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_explanations_survive_the_move_to_text_and_back():
     cycle, _reviews = load_into_cycle("worked_example")
     cycle_compute(cycle_id=cycle.pk)
     documents = dict(Result.objects.values_list("review_id", "explanation"))
     assert len(documents) == 5
+    is_postgresql = connection.vendor == "postgresql"
 
-    call_command("migrate", "reviews", "0004", verbosity=0)
-    assert stored_explanations() == documents
-    call_command("migrate", "reviews", verbosity=0)
+    try:
+        call_command("migrate", "reviews", "0004", verbosity=0)
+        assert stored_explanations() == documents
+        assert explanation_column_type() == ("jsonb" if is_postgresql else "")
+    finally:
+        call_command("migrate", "reviews", verbosity=0)  # never leave the schema behind
 
+    assert explanation_column_type() == ("text" if is_postgresql else "")
     assert stored_explanations() == documents
     assert dict(Result.objects.values_list("review_id", "explanation")) == documents
     cycle_compute(cycle_id=cycle.pk)  # a rerun after the round trip still computes
