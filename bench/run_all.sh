@@ -1,5 +1,5 @@
 #!/bin/sh
-# Every figure of bench/RESULTS.md, in order (about 60 minutes on a 2-core machine).
+# Every figure of bench/RESULTS.md, in order (about 30 minutes on a 2-core machine).
 # Each step is one command of under 10 minutes; logs go to bench/results/*.log.
 set -e
 cd "$(dirname "$0")/.."
