@@ -5,7 +5,8 @@
 
 On the company `bench.generate --pms N` made (same DATABASE_URL), in this order:
 
-1. Settings: always `appraisal.settings.production` (DEBUG off, WhiteNoise with the
+1. Settings: always `appraisal.settings.production` (through bench/server_settings.py,
+   which adds the signed-in floor's URL; DEBUG off, WhiteNoise with the
    manifest storage, persistent database connections, CONN_MAX_AGE 60), with a random
    secret key made for the run, DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost and
    DJANGO_SECURE_SSL_REDIRECT=false (the setting .env.example gives a plain local try-out;
@@ -33,7 +34,11 @@ On the company `bench.generate --pms N` made (same DATABASE_URL), in this order:
      on 20 PMs spread over the company (in calibration only HR may see a result);
    - calibration: HR's results and calibration page, /cycles/<pk>/results/?page=p
      (reviews:cycle_results, the cycle is in calibration), pages spread as for "cycle";
-   - healthz: /healthz/, no cookie: the framework's own limit on this server.
+   - healthz: /healthz/, no cookie: the framework's own limit on this server;
+   - signed-in: /bench/signed-in/, HR's sessions: the same 2-byte answer after reading
+     the session and loading the user, the floor of any signed-in page. The view is the
+     benchmark's own (bench/urls.py, served through bench/server_settings.py, which is
+     production's settings with that one URL added); the product does not ship it.
 5. Server: gunicorn, 2 sync workers, on a free port of 127.0.0.1 (no access log).
 6. Checks: every URL of every user is fetched once through the server, redirects not
    followed; anything but a 200 with the page's expected content stops the benchmark.
@@ -80,7 +85,9 @@ RESULTS = ROOT / "bench" / "results"
 LUA = ROOT / "bench" / "pages.lua"
 HOSTS = "127.0.0.1,localhost"
 USERS = 20
-PAGE_ORDER = ("healthz", "team", "cycle", "result", "calibration")
+PAGE_ORDER = ("healthz", "signed-in", "team", "cycle", "result", "calibration")
+# What the others are measured against; the goals are for the four pages.
+FLOORS = ("healthz", "signed-in")
 GOAL_P95_MS = 200
 TIMEOUT = 60  # wrk's --timeout: a slower response is counted as a timeout, not timed
 GOAL_THROUGHPUT_SHARE = 1 / 3
@@ -95,7 +102,7 @@ def _environment() -> dict[str, str]:
             "postgres://postgres@127.0.0.1:5432/appraisal_pages"
         )
     return {
-        "DJANGO_SETTINGS_MODULE": "appraisal.settings.production",
+        "DJANGO_SETTINGS_MODULE": "bench.server_settings",  # production's, one URL more
         "DJANGO_SECRET_KEY": os.environ.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(48),
         "DJANGO_ALLOWED_HOSTS": HOSTS,
         "DJANGO_SECURE_SSL_REDIRECT": "false",
@@ -216,13 +223,20 @@ def pages_build(cycle: Cycle, selected: Sequence[str]) -> tuple[list[Page], list
     def rows_on(number: int) -> int:
         return min(PAGE_SIZE, review_count - (number - 1) * PAGE_SIZE)
 
+    def says_ok(body: str) -> list[str]:
+        return [] if body == "ok" else ["not 'ok'"]
+
     pages = []
     if "healthz" in selected:
         pages.append(
+            Page("healthz", "/healthz/ (trivial view)", [Visit("/healthz/", None, says_ok)])
+        )
+    if "signed-in" in selected:
+        pages.append(
             Page(
-                "healthz",
-                "/healthz/ (trivial view)",
-                [Visit("/healthz/", None, lambda body: [] if body == "ok" else ["not 'ok'"])],
+                "signed-in",
+                "/bench/signed-in/ (trivial view, signed in: session and user only)",
+                [Visit("/bench/signed-in/", key, says_ok) for key in hr_sessions],
             )
         )
     if "team" in selected:
@@ -720,7 +734,7 @@ def report(result: dict) -> str:
             f"{cpu['gunicorn']:.1f}, {cpu['postgres']:.1f}, {cpu['wrk']:.2f} |"
         )
     lines += ["", "Goals: p95 under 200 ms, throughput at least a third of the trivial view's.", ""]
-    for name in names[1:] if "healthz" in names else names:
+    for name in [name for name in names if name not in FLOORS]:
         median = medians[name]
         p95 = "met" if median["p95_ms"] < GOAL_P95_MS else "MISSED"
         if trivial:
