@@ -134,6 +134,7 @@ def test_people_directory_query_count_does_not_grow_with_people(
     with django_assert_max_num_queries(12) as small:
         client.get(reverse("people_list"))
     PersonFactory.create_batch(40, team=org["pm"].team, leader=org["leader"])
+    client.get(reverse("people_list"))  # the first read after the change re-reads the user's Person
     with django_assert_max_num_queries(12) as large:
         client.get(reverse("people_list"))
 

@@ -5,6 +5,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.test import Client
@@ -15,6 +16,7 @@ from django.utils.formats import date_format
 
 from appraisal import fragments
 from appraisal.models import Person
+from appraisal.permissions import user_person
 from reviews import views
 from reviews.models import Review
 from tests.reviews.test_page_queries import company, signed_in  # noqa: F401 - a fixture
@@ -67,6 +69,7 @@ def test_a_cached_part_spares_its_queries_and_reads_only_declared_tables(company
     client = signed_in(who)
     client.get(reverse("healthz"))  # the session's first request, whatever it writes
     cache.clear()
+    user_person(User.objects.get(pk=who.user_id))  # cached too, but not the parts' business
 
     built, built_queries = get(client, url)
     served, served_queries = get(client, url)
@@ -286,3 +289,33 @@ def test_a_refused_post_shows_its_errors_and_leaves_the_cached_cards_clean(compa
     again = get(client, url)[0]
     assert "Enter a valid date/time." not in again
     assert "someday" not in again
+
+
+def test_a_role_given_or_taken_applies_on_the_next_request(company):  # noqa: F811
+    """The user's Person and roles are cached too (appraisal.permissions.user_person):
+    joining or leaving HR, or gaining a report, shows on the very next request."""
+    from django.contrib.auth.models import Group
+
+    from appraisal.permissions import HR_GROUP
+    from tests.factories import PersonFactory
+
+    _cycle, _leader, mine, _hr = company
+    person = mine[0].person
+    client = signed_in(person)
+    url = reverse("reviews:cycle_list")
+    assert client.get(url).status_code == 403
+    assert client.get(url).status_code == 403  # now from the cache
+
+    person.user.groups.add(Group.objects.get(name=HR_GROUP))
+    assert client.get(url).status_code == 200
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    assert not any('"auth_group"' in query["sql"] for query in captured.captured_queries)
+
+    person.user.groups.clear()
+    assert client.get(url).status_code == 403
+
+    team_url = reverse("my_team")
+    assert client.get(team_url).status_code == 403
+    PersonFactory(team=person.team, leader=person)
+    assert client.get(team_url).status_code == 200
