@@ -234,11 +234,7 @@ def cycle_detail(request, pk: int):
             "cycle": cycle,
             "reviews": reviews,
             "progress_stamps": fragments.stamp(PROGRESS_TABLES),
-            # The phase and deadline cards: unbound forms on a GET, so the same for every
-            # HR user; after a refused POST they show its errors and are built afresh.
-            "controls_stamps": None
-            if request.method == "POST"
-            else fragments.stamp(CONTROLS_TABLES),
+            "controls_stamps": fragments.stamp(CONTROLS_TABLES),
             "page_number": number,
             "blockers": blockers,
             "was_blocked": bool(blocked),

@@ -2,7 +2,8 @@
 (appraisal.fragments). `stamps` is what `fragments.stamp(tables)` gave the view (None: not
 cached); the part's key is its name, the `vary` values, the stamps, the language and the
 time zone. What the part reads should be lazy in the context, so that a cached part costs
-no query."""
+no query. A page answering anything but a GET (a refused POST showing its input and
+errors) builds its parts and never stores them."""
 
 from django import template
 from django.utils.safestring import mark_safe
@@ -23,9 +24,11 @@ class PartNode(template.Node):
             with context.push(csrf_token=fragments.CSRF_PLACEHOLDER):
                 return self.nodelist.render(context)
 
-        text = fragments.cached(
-            self.name.resolve(context), vary, self.stamps.resolve(context), render_part
-        )
+        request = context.get("request")
+        stamps = self.stamps.resolve(context)
+        if request is not None and request.method not in ("GET", "HEAD"):
+            stamps = None
+        text = fragments.cached(self.name.resolve(context), vary, stamps, render_part)
         return mark_safe(fragments.with_csrf(text, context.get("csrf_token")))  # noqa: S308
 
 

@@ -558,11 +558,22 @@ def test_a_small_cycle_or_one_configured_process_stays_in_this_process(
     assert two_processes == []
 
 
-def test_an_error_in_the_child_is_raised_here_as_itself(two_processes):
+def failing_in_the_child(failure):
+    """Work over range(10) whose second share (the child's, with item 7) raises `failure`,
+    or calls it when it is a function."""
+
     def work(share):
         if 7 in share:
-            raise ValueError("item 7 is broken")
+            if isinstance(failure, BaseException):
+                raise failure
+            failure()
         return list(share)
+
+    return work
+
+
+def test_an_error_in_the_child_is_raised_here_as_itself(two_processes):
+    work = failing_in_the_child(ValueError("item 7 is broken"))
 
     with pytest.raises(ValueError, match="item 7 is broken"):
         computation._in_processes(work, range(10))
@@ -574,10 +585,7 @@ def test_an_error_that_cannot_cross_processes_still_says_what_broke(two_processe
         def __reduce__(self):
             raise TypeError("no")
 
-    def work(share):
-        if 7 in share:
-            raise UnpicklableError("the lock is held")
-        return list(share)
+    work = failing_in_the_child(UnpicklableError("the lock is held"))
 
     with pytest.raises(RuntimeError, match="UnpicklableError: the lock is held"):
         computation._in_processes(work, range(10))
@@ -728,10 +736,7 @@ def test_with_three_processes_a_failure_neither_hangs_nor_leaves_children(
 
 
 def test_a_child_that_dies_without_a_result_is_reported(two_processes):
-    def work(share):
-        if 7 in share:
-            os._exit(3)  # as if killed: no result, no error sent
-        return list(share)
+    work = failing_in_the_child(lambda: os._exit(3))  # as if killed: no result, no error
 
     with pytest.raises(RuntimeError, match="ended without a result"):
         computation._in_processes(work, range(10))
@@ -739,10 +744,7 @@ def test_a_child_that_dies_without_a_result_is_reported(two_processes):
 
 
 def test_a_scoring_error_from_a_child_keeps_its_problems(two_processes):
-    def work(share):
-        if 7 in share:
-            raise scoring.ScoringError(["first problem", "second problem"])
-        return list(share)
+    work = failing_in_the_child(scoring.ScoringError(["first problem", "second problem"]))
 
     with pytest.raises(scoring.ScoringError) as raised:
         computation._in_processes(work, range(10))
