@@ -9,9 +9,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from appraisal import fragments
 from appraisal.models import Person, Team
+from kpis.models import ScorecardTemplate
 
 from . import permissions
 from .models import (
@@ -45,7 +48,19 @@ def cycles_led_by(*, leader: Person) -> QuerySet[Cycle]:
 
 
 def cycle_get(*, pk: int) -> Cycle:
-    return get_object_or_404(Cycle.objects.select_related("template", "created_by"), pk=pk)
+    """The cycle with its template and creator, or 404. Every cycle page reads it first and
+    its ORM work cost more than a cached page part (bench/RESULTS.md, "Sixth round"): kept in
+    the shared cache until one of its three tables is written. Services that change a cycle
+    read it again under a row lock, never from here."""
+    cycle = fragments.value(
+        "cycle",
+        pk,
+        tables=fragments.tables(Cycle, ScorecardTemplate, Person),
+        build=lambda: Cycle.objects.select_related("template", "created_by").filter(pk=pk).first(),
+    )
+    if cycle is None:
+        raise Http404("No cycle matches the given query.")
+    return cycle
 
 
 def _submitted(role: str) -> Exists:
@@ -115,6 +130,17 @@ def review_get(*, user, pk: int) -> Review:
     return get_object_or_404(
         Review.objects.filter(permissions.visible_reviews_filter(user)).select_related(
             "cycle", "person", "leader", "team"
+        ),
+        pk=pk,
+    )
+
+
+def review_with_result_get(*, user, pk: int) -> Review:
+    """`review_get` for the result page: its result, calibration and acknowledgement joined
+    in the same query (each missing one reads as None through `getattr`)."""
+    return get_object_or_404(
+        Review.objects.filter(permissions.visible_reviews_filter(user)).select_related(
+            "cycle", "person", "leader", "team", "result", "calibration", "acknowledgement"
         ),
         pk=pk,
     )

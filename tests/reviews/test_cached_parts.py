@@ -17,7 +17,7 @@ from django.utils.formats import date_format
 from appraisal import fragments
 from appraisal.models import Person
 from appraisal.permissions import user_person
-from reviews import views
+from reviews import selectors, views
 from reviews.models import Review
 from tests.reviews.test_page_queries import company, signed_in  # noqa: F401 - a fixture
 
@@ -69,7 +69,9 @@ def test_a_cached_part_spares_its_queries_and_reads_only_declared_tables(company
     client = signed_in(who)
     client.get(reverse("healthz"))  # the session's first request, whatever it writes
     cache.clear()
-    user_person(User.objects.get(pk=who.user_id))  # cached too, but not the parts' business
+    # The user's Person and the cycle are cached too, but they are not the parts' business.
+    user_person(User.objects.get(pk=who.user_id))
+    selectors.cycle_get(pk=company[0].pk)
 
     built, built_queries = get(client, url)
     served, served_queries = get(client, url)
@@ -319,3 +321,39 @@ def test_a_role_given_or_taken_applies_on_the_next_request(company):  # noqa: F8
     assert client.get(team_url).status_code == 403
     PersonFactory(team=person.team, leader=person)
     assert client.get(team_url).status_code == 200
+
+
+def test_the_cycle_is_read_once_then_kept_until_it_its_template_or_creator_changes(company):  # noqa: F811
+    cycle = company[0]
+    first = selectors.cycle_get(pk=cycle.pk)
+    with CaptureQueriesContext(connection) as captured:
+        again = selectors.cycle_get(pk=cycle.pk)
+    assert captured.captured_queries == []
+    assert (again.name, again.template.name) == (first.name, first.template.name)
+
+    # Written by a queryset update, a save and another model's save: each shows at once.
+    type(cycle).objects.filter(pk=cycle.pk).update(name="Renamed cycle")
+    assert selectors.cycle_get(pk=cycle.pk).name == "Renamed cycle"
+    template = cycle.template
+    template.name = "Renamed template"
+    template.save(update_fields=["name"])
+    assert selectors.cycle_get(pk=cycle.pk).template.name == "Renamed template"
+    creator = cycle.created_by
+    creator.name = "Renamed creator"
+    creator.save(update_fields=["name"])
+    assert selectors.cycle_get(pk=cycle.pk).created_by.name == "Renamed creator"
+
+
+def test_a_cycle_that_does_not_exist_or_no_longer_exists_is_a_404(company):  # noqa: F811
+    from django.http import Http404
+
+    cycle = company[0]
+    with pytest.raises(Http404):
+        selectors.cycle_get(pk=cycle.pk + 1000)
+    client = signed_in(company[3])
+    url = reverse("reviews:cycle_detail", args=[cycle.pk])
+    assert client.get(url).status_code == 200
+
+    type(cycle).objects.filter(pk=cycle.pk).delete()
+
+    assert client.get(url).status_code == 404

@@ -209,6 +209,33 @@ def test_the_pm_acknowledges_once_with_a_comment(computed):
     assert "Read and acknowledge" not in client.get(reverse("home")).content.decode()
 
 
+def test_the_acknowledgement_shows_on_the_result_page_with_its_comment(computed):
+    cycle, reviews, hr = computed
+    publish(cycle, hr)
+    url = reverse("reviews:result_detail", args=[reviews["lin"].pk])
+    client = signed_in(reviews["lin"].person)
+    assert 'id="acknowledged"' not in client.get(url).content.decode()
+
+    client.post(url, {"comment": "Fair & square"})
+
+    for reader in (client, signed_in(reviews["lin"].leader), signed_in(hr)):
+        content = reader.get(url).content.decode()
+        assert 'id="acknowledged"' in content
+        assert "Fair &amp; square" in content
+
+
+def test_a_review_without_a_computed_result_has_no_result_page(computed):
+    _cycle, reviews, hr = computed
+    reviews["lin"].result.delete()
+    client = signed_in(hr)
+
+    def status(name: str) -> int:
+        return client.get(reverse("reviews:result_detail", args=[reviews[name].pk])).status_code
+
+    assert status("lin") == 404
+    assert status("ravi") == 200
+
+
 def test_publishing_without_results_is_blocked(people, open_cycle):
     cycle = services.cycle_advance(
         cycle=open_cycle, actor=people["ye.qing"], override_blockers=True
