@@ -654,8 +654,8 @@ def _int_param(request, name: str) -> int | None:
 @require_http_methods(["GET", "POST"])
 def cycle_results(request, pk: int):
     """HR: compute, watch progress, calibrate, export, publish."""
-    from .computation import compute_request, last_good_job
-    from .models import ComputationJob, JobStatus
+    from .computation import compute_request, jobs_shown
+    from .models import JobStatus
 
     _require_hr(request)
     cycle = selectors.cycle_get(pk=pk)
@@ -724,7 +724,7 @@ def cycle_results(request, pk: int):
             "leader_options": _filter_options(selectors.cycle_leaders(cycle=cycle), leader_id),
         }
 
-    job = ComputationJob.objects.filter(cycle=cycle).first()
+    job, last_good = jobs_shown(cycle)
     return render(
         request,
         "reviews/cycle_results.html",
@@ -735,7 +735,7 @@ def cycle_results(request, pk: int):
             "page_number": number,
             "job": job,
             "is_running": job is not None and job.status in (JobStatus.QUEUED, JobStatus.RUNNING),
-            "last_good": last_good_job(cycle),
+            "last_good": last_good,
             "sort": sort,
             "team_param": str(team_id or ""),
             "leader_param": str(leader_id or ""),
@@ -770,12 +770,12 @@ def _options_html(options) -> SafeString:
 @login_required
 def cycle_results_progress(request, pk: int):
     """The progress bar's fragment, polled by htmx while a computation runs."""
-    from .computation import last_good_job
-    from .models import ComputationJob, JobStatus
+    from .computation import jobs_shown
+    from .models import JobStatus
 
     _require_hr(request)
     cycle = selectors.cycle_get(pk=pk)
-    job = ComputationJob.objects.filter(cycle=cycle).first()
+    job, last_good = jobs_shown(cycle)
     response = render(
         request,
         "reviews/partials/compute_progress.html",
@@ -783,7 +783,7 @@ def cycle_results_progress(request, pk: int):
             "cycle": cycle,
             "job": job,
             "is_running": job is not None and job.status in (JobStatus.QUEUED, JobStatus.RUNNING),
-            "last_good": last_good_job(cycle),
+            "last_good": last_good,
         },
     )
     if (

@@ -18,6 +18,7 @@ from appraisal import fragments
 from appraisal.models import Person
 from appraisal.permissions import user_person
 from reviews import selectors, views
+from reviews.computation import jobs_shown
 from reviews.models import Review
 from tests.reviews.test_page_queries import company, signed_in  # noqa: F401 - a fixture
 
@@ -69,9 +70,10 @@ def test_a_cached_part_spares_its_queries_and_reads_only_declared_tables(company
     client = signed_in(who)
     client.get(reverse("healthz"))  # the session's first request, whatever it writes
     cache.clear()
-    # The user's Person and the cycle are cached too, but they are not the parts' business.
+    # The user's Person, the cycle and its jobs are cached too, but not as the parts are.
     user_person(User.objects.get(pk=who.user_id))
     selectors.cycle_get(pk=company[0].pk)
+    jobs_shown(company[0])
 
     built, built_queries = get(client, url)
     served, served_queries = get(client, url)

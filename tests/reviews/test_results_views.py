@@ -67,6 +67,35 @@ def test_a_running_job_shows_a_polling_progress_bar(computed):
     assert 'hx-trigger="every 1s"' in content
 
 
+def test_the_progress_bar_follows_each_step_the_worker_writes(computed):
+    """The jobs shown are cached until a job is written: every step shows at once."""
+    from django.utils import timezone
+
+    cycle, _reviews, hr = computed
+    client = signed_in(hr)
+    progress_url = reverse("reviews:cycle_results_progress", args=[cycle.pk])
+    job = ComputationJob.objects.create(
+        cycle=cycle, status=JobStatus.RUNNING, progress=10, stage="Reading"
+    )
+    assert 'aria-valuenow="10"' in client.get(progress_url).content.decode()
+    assert 'aria-valuenow="10"' in client.get(progress_url).content.decode()
+
+    ComputationJob.objects.filter(pk=job.pk).update(progress=70, stage="Saving results")
+    step = client.get(progress_url).content.decode()
+    assert 'aria-valuenow="70"' in step
+    assert "Saving results" in step
+
+    ComputationJob.objects.filter(pk=job.pk).update(
+        status=JobStatus.SUCCEEDED, progress=100, finished_at=timezone.now(), participant_count=3
+    )
+    done = client.get(progress_url, {"was": "running"})
+    assert done["HX-Refresh"] == "true"
+    assert "(3 PMs)" in done.content.decode()
+    page = client.get(reverse("reviews:cycle_results", args=[cycle.pk])).content.decode()
+    assert 'aria-valuenow="70"' not in page
+    assert "(3 PMs)" in page
+
+
 def test_the_results_table_shows_every_pm_sorted_and_filtered(computed):
     cycle, reviews, hr = computed
     client = signed_in(hr)
@@ -335,6 +364,7 @@ def test_large_cycles_are_paginated_with_a_constant_query_count(django_assert_ma
     client = signed_in(make_hr(name="HR Paging"))
     url = reverse("reviews:cycle_results", args=[cycle.pk])
     client.get(reverse("reviews:cycle_detail", args=[cycle.pk]))  # the session, the Person
+    client.get(reverse("reviews:cycle_results_progress", args=[cycle.pk]))  # the jobs
 
     with django_assert_max_num_queries(40) as first:
         page_one = client.get(url).content.decode()
