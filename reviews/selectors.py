@@ -135,17 +135,6 @@ def review_get(*, user, pk: int) -> Review:
     )
 
 
-def review_with_result_get(*, user, pk: int) -> Review:
-    """`review_get` for the result page: its result, calibration and acknowledgement joined
-    in the same query (each missing one reads as None through `getattr`)."""
-    return get_object_or_404(
-        Review.objects.filter(permissions.visible_reviews_filter(user)).select_related(
-            "cycle", "person", "leader", "team", "result", "calibration", "acknowledgement"
-        ),
-        pk=pk,
-    )
-
-
 def peer_request_get(*, user, pk: int) -> PeerRequest:
     return get_object_or_404(
         PeerRequest.objects.filter(permissions.peer_requests_filter(user)).select_related(
