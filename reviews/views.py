@@ -820,13 +820,11 @@ def cycle_results_export(request, pk: int, kind: str):
 @require_http_methods(["GET", "POST"])
 def result_detail(request, pk: int):
     """A PM's explained result: every step from the inputs used to the grade."""
-    from .models import Acknowledgement, Result
-
-    review = selectors.review_get(user=request.user, pk=pk)
-    if not permissions.can_view_result(request.user, review):
+    review = selectors.review_for_result_page(pk=pk)
+    result = getattr(review, "result", None) if review is not None else None
+    if result is None or not permissions.can_view_result(request.user, review):
         raise Http404
-    result = get_object_or_404(Result.objects.select_related("cycle"), review=review)
-    result.review = review  # the same instance: its calibration is read once
+    result.cycle = review.cycle  # the same instances: nothing is read twice
     if request.method == "POST":
         try:
             services.result_acknowledge(
@@ -851,7 +849,7 @@ def result_detail(request, pk: int):
             "explanation_stamps": fragments.stamp(EXPLANATION_TABLES),
             "effective_grade": selectors.effective_grade(result),
             "calibration": getattr(review, "calibration", None),
-            "acknowledgement": Acknowledgement.objects.filter(review=review).first(),
+            "acknowledgement": getattr(review, "acknowledgement", None),
             "is_pm": permissions.is_reviewed_person(request.user, review),
             "can_acknowledge": permissions.is_reviewed_person(request.user, review)
             and review.cycle.phase == Phase.PUBLISHED,

@@ -70,10 +70,12 @@ def test_a_cached_part_spares_its_queries_and_reads_only_declared_tables(company
     client = signed_in(who)
     client.get(reverse("healthz"))  # the session's first request, whatever it writes
     cache.clear()
-    # The user's Person, the cycle and its jobs are cached too, but not as the parts are.
+    # The user's Person, the cycle, its jobs and the result page's review are cached too,
+    # but not as the parts are.
     user_person(User.objects.get(pk=who.user_id))
     selectors.cycle_get(pk=company[0].pk)
     jobs_shown(company[0])
+    selectors.review_for_result_page(pk=company[2][0].pk)
 
     built, built_queries = get(client, url)
     served, served_queries = get(client, url)

@@ -265,6 +265,46 @@ def test_a_review_without_a_computed_result_has_no_result_page(computed):
     assert status("ravi") == 200
 
 
+def test_a_result_page_cached_by_hr_is_still_refused_to_everyone_else(computed):
+    """The review behind the result page is cached whoever asked first; who may see it
+    is decided on every request."""
+    cycle, reviews, hr = computed
+    url = reverse("reviews:result_detail", args=[reviews["lin"].pk])
+    assert signed_in(hr).get(url).status_code == 200
+
+    for person in (reviews["lin"].person, reviews["lin"].leader, reviews["ravi"].leader):
+        assert signed_in(person).get(url).status_code == 404  # before publication
+    publish(cycle, hr)
+    assert signed_in(reviews["lin"].person).get(url).status_code == 200
+    assert signed_in(reviews["lin"].leader).get(url).status_code == 200
+    assert signed_in(reviews["ravi"].leader).get(url).status_code == 404
+    assert signed_in(PersonFactory()).get(url).status_code == 404
+
+
+def test_the_result_page_shows_every_change_to_what_it_reads_at_once(computed):
+    from reviews.models import Result
+
+    _cycle, reviews, hr = computed
+    review = reviews["lin"]
+    client = signed_in(hr)
+    url = reverse("reviews:result_detail", args=[review.pk])
+    before = client.get(url).content.decode()
+    assert review.person.name in before
+    assert "grade C." not in before
+
+    review.person.name = "Lin Renamed"
+    review.person.save(update_fields=["name"])
+    assert "Result of Lin Renamed" in client.get(url).content.decode()
+    review.team.name = "Team Renamed"
+    review.team.save(update_fields=["name"])
+    assert "Team Renamed" in client.get(url).content.decode()
+    Result.objects.filter(review=review).update(grade="C")
+    assert "grade C." in client.get(url).content.decode()
+
+    Result.objects.filter(review=review).delete()
+    assert client.get(url).status_code == 404
+
+
 def test_publishing_without_results_is_blocked(people, open_cycle):
     cycle = services.cycle_advance(
         cycle=open_cycle, actor=people["ye.qing"], override_blockers=True
