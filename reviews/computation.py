@@ -624,25 +624,3 @@ def compute_request(
         )
     )
     return job
-
-
-def last_good_job(cycle: Cycle) -> ComputationJob | None:
-    return (
-        ComputationJob.objects.filter(cycle=cycle, status=JobStatus.SUCCEEDED)
-        .order_by("-finished_at")
-        .first()
-    )
-
-
-def jobs_shown(cycle: Cycle) -> tuple[ComputationJob | None, ComputationJob | None]:
-    """The cycle's newest job and its last good one, as the results page and its progress
-    bar show them: kept in the shared cache until a job is written (a worker moves its job
-    through the ORM, so every progress step renews the stamp; appraisal/fragments.py)."""
-    from appraisal import fragments
-
-    return fragments.value(
-        "jobs",
-        cycle.pk,
-        tables=fragments.tables(ComputationJob),
-        build=lambda: (ComputationJob.objects.filter(cycle=cycle).first(), last_good_job(cycle)),
-    )

@@ -22,9 +22,11 @@ from .models import (
     Assessment,
     AssessmentRole,
     Calibration,
+    ComputationJob,
     Cycle,
     CycleCompetency,
     CycleKpi,
+    JobStatus,
     KpiActual,
     PeerRequest,
     PeerRequestStatus,
@@ -68,6 +70,23 @@ def cycle_get(*, pk: int) -> Cycle:
     if cycle is None:
         raise Http404("No cycle matches the given query.")
     return cycle
+
+
+def computation_jobs(*, cycle: Cycle) -> tuple[ComputationJob | None, ComputationJob | None]:
+    """The cycle's newest computation job and its last good one, as the results page and
+    its progress bar show them: kept in the shared cache until a job is written (a worker
+    moves its job through the ORM, so every progress step renews the stamp)."""
+    return fragments.value(
+        "jobs",
+        cycle.pk,
+        tables=fragments.tables(ComputationJob),
+        build=lambda: (
+            ComputationJob.objects.filter(cycle=cycle).first(),
+            ComputationJob.objects.filter(cycle=cycle, status=JobStatus.SUCCEEDED)
+            .order_by("-finished_at")
+            .first(),
+        ),
+    )
 
 
 def _submitted(role: str) -> Exists:
@@ -142,25 +161,38 @@ def review_get(*, user, pk: int) -> Review:
     )
 
 
-def review_for_result_page(*, pk: int) -> Review | None:
-    """The review with its cycle, people, team, result, calibration and acknowledgement
-    (the reverse one-to-ones read and held on the instance; a missing one reads as None
-    through `getattr`), or None. Whoever asks: the caller checks
-    `permissions.can_view_result`, which admits no one `visible_reviews_filter` refuses.
-    Kept in the shared cache until one of its seven tables is written: its five queries
-    were the result page's whole cost above the cached explanation (bench/RESULTS.md).
-    Not one joined query: PostgreSQL plans an 8-relation join in 3 to 5 ms."""
+def result_page_review_get(*, user, pk: int) -> Review:
+    """The review behind a result page, with its cycle, people and team, its result (whose
+    cycle is the review's), calibration and acknowledgement (a missing one reads as None
+    through `getattr`); 404 when there is no result or the user may not see it
+    (`permissions.can_view_result`, which admits no one `visible_reviews_filter` refuses).
+
+    The review is kept in the shared cache until one of its seven tables is written, the
+    same value whoever asked first; who may see it is decided on every call. Its five
+    queries were the result page's whole cost above the cached explanation
+    (bench/RESULTS.md); not one joined query, since PostgreSQL plans an 8-relation join in
+    3 to 5 ms."""
 
     def read() -> Review | None:
         review = (
             Review.objects.select_related("cycle", "person", "leader", "team").filter(pk=pk).first()
         )
         if review is not None:
-            for name in ("result", "calibration", "acknowledgement"):
+            for name in ("calibration", "acknowledgement"):
                 getattr(review, name, None)
+            result = getattr(review, "result", None)
+            if result is not None:
+                result.cycle = review.cycle
         return review
 
-    return fragments.value("result-page-review", pk, tables=RESULT_PAGE_TABLES, build=read)
+    review = fragments.value("result-page-review", pk, tables=RESULT_PAGE_TABLES, build=read)
+    if (
+        review is None
+        or getattr(review, "result", None) is None
+        or not permissions.can_view_result(user, review)
+    ):
+        raise Http404
+    return review
 
 
 def peer_request_get(*, user, pk: int) -> PeerRequest:

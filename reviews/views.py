@@ -654,7 +654,7 @@ def _int_param(request, name: str) -> int | None:
 @require_http_methods(["GET", "POST"])
 def cycle_results(request, pk: int):
     """HR: compute, watch progress, calibrate, export, publish."""
-    from .computation import compute_request, jobs_shown
+    from .computation import compute_request
     from .models import JobStatus
 
     _require_hr(request)
@@ -724,7 +724,7 @@ def cycle_results(request, pk: int):
             "leader_options": _filter_options(selectors.cycle_leaders(cycle=cycle), leader_id),
         }
 
-    job, last_good = jobs_shown(cycle)
+    job, last_good = selectors.computation_jobs(cycle=cycle)
     return render(
         request,
         "reviews/cycle_results.html",
@@ -770,12 +770,11 @@ def _options_html(options) -> SafeString:
 @login_required
 def cycle_results_progress(request, pk: int):
     """The progress bar's fragment, polled by htmx while a computation runs."""
-    from .computation import jobs_shown
     from .models import JobStatus
 
     _require_hr(request)
     cycle = selectors.cycle_get(pk=pk)
-    job, last_good = jobs_shown(cycle)
+    job, last_good = selectors.computation_jobs(cycle=cycle)
     response = render(
         request,
         "reviews/partials/compute_progress.html",
@@ -820,11 +819,8 @@ def cycle_results_export(request, pk: int, kind: str):
 @require_http_methods(["GET", "POST"])
 def result_detail(request, pk: int):
     """A PM's explained result: every step from the inputs used to the grade."""
-    review = selectors.review_for_result_page(pk=pk)
-    result = getattr(review, "result", None) if review is not None else None
-    if result is None or not permissions.can_view_result(request.user, review):
-        raise Http404
-    result.cycle = review.cycle  # the same instances: nothing is read twice
+    review = selectors.result_page_review_get(user=request.user, pk=pk)
+    result = review.result
     if request.method == "POST":
         try:
             services.result_acknowledge(

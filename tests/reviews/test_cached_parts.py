@@ -18,7 +18,6 @@ from appraisal import fragments
 from appraisal.models import Person
 from appraisal.permissions import user_person
 from reviews import selectors, views
-from reviews.computation import jobs_shown
 from reviews.models import Review
 from tests.reviews.test_page_queries import company, signed_in  # noqa: F401 - a fixture
 
@@ -74,8 +73,8 @@ def test_a_cached_part_spares_its_queries_and_reads_only_declared_tables(company
     # but not as the parts are.
     user_person(User.objects.get(pk=who.user_id))
     selectors.cycle_get(pk=company[0].pk)
-    jobs_shown(company[0])
-    selectors.review_for_result_page(pk=company[2][0].pk)
+    selectors.computation_jobs(cycle=company[0])
+    selectors.result_page_review_get(user=company[3].user, pk=company[2][0].pk)
 
     built, built_queries = get(client, url)
     served, served_queries = get(client, url)
