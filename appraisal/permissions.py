@@ -59,11 +59,10 @@ def user_person(user: AbstractBaseUser | AnonymousUser):
         return None
     if hasattr(user, "_appraisal_person"):
         return user._appraisal_person
-    from django.contrib.auth.models import Group, User
+    from django.contrib.auth.models import Group
     from django.db.models import Exists, OuterRef
 
-    from . import fragments
-    from .models import Person, Team
+    from .models import Person
 
     def read() -> Person | None:
         return (
@@ -76,15 +75,7 @@ def user_person(user: AbstractBaseUser | AnonymousUser):
             .first()
         )
 
-    # Every signed-in page asks this first; its ORM work was a quarter of a cached page's
-    # time. Kept in the shared cache until a table it reads is written (a person moved, a
-    # leader given a report, a group membership changed), as the pages' parts are.
-    person = fragments.value(
-        "person",
-        user.pk,
-        tables=fragments.tables(Person, Team, Group, User.groups.through),
-        build=read,
-    )
+    person = read()
     user._appraisal_person = person
     Person._meta.get_field("user").remote_field.set_cached_value(user, person)
     return person

@@ -6,22 +6,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import get_language
 
-from appraisal import fragments
 from appraisal.models import Person, Team
-from kpis.models import ScorecardTemplate
 
 from . import permissions
 from .models import (
-    Acknowledgement,
     Assessment,
     AssessmentRole,
-    Calibration,
     ComputationJob,
     Cycle,
     CycleCompetency,
@@ -35,10 +33,6 @@ from .models import (
     Reopening,
     Result,
     Review,
-)
-
-RESULT_PAGE_TABLES = fragments.tables(
-    Review, Cycle, Person, Team, Result, Calibration, Acknowledgement
 )
 
 
@@ -57,35 +51,18 @@ def cycles_led_by(*, leader: Person) -> QuerySet[Cycle]:
 
 
 def cycle_get(*, pk: int) -> Cycle:
-    """The cycle with its template and creator, or 404. Every cycle page reads it first and
-    its ORM work cost more than a cached page part (bench/RESULTS.md, "Sixth round"): kept in
-    the shared cache until one of its three tables is written. Services that change a cycle
-    read it again under a row lock, never from here."""
-    cycle = fragments.value(
-        "cycle",
-        pk,
-        tables=fragments.tables(Cycle, ScorecardTemplate, Person),
-        build=lambda: Cycle.objects.select_related("template", "created_by").filter(pk=pk).first(),
-    )
-    if cycle is None:
-        raise Http404("No cycle matches the given query.")
-    return cycle
+    """The cycle with its template and creator, or 404."""
+    return get_object_or_404(Cycle.objects.select_related("template", "created_by"), pk=pk)
 
 
 def computation_jobs(*, cycle: Cycle) -> tuple[ComputationJob | None, ComputationJob | None]:
     """The cycle's newest computation job and its last good one, as the results page and
-    its progress bar show them: kept in the shared cache until a job is written (a worker
-    moves its job through the ORM, so every progress step renews the stamp)."""
-    return fragments.value(
-        "jobs",
-        cycle.pk,
-        tables=fragments.tables(ComputationJob),
-        build=lambda: (
-            ComputationJob.objects.filter(cycle=cycle).first(),
-            ComputationJob.objects.filter(cycle=cycle, status=JobStatus.SUCCEEDED)
-            .order_by("-finished_at")
-            .first(),
-        ),
+    its progress bar show them."""
+    return (
+        ComputationJob.objects.filter(cycle=cycle).first(),
+        ComputationJob.objects.filter(cycle=cycle, status=JobStatus.SUCCEEDED)
+        .order_by("-finished_at")
+        .first(),
     )
 
 
@@ -162,36 +139,18 @@ def review_get(*, user, pk: int) -> Review:
 
 
 def result_page_review_get(*, user, pk: int) -> Review:
-    """The review behind a result page, with its cycle, people and team, its result (whose
-    cycle is the review's), calibration and acknowledgement (a missing one reads as None
-    through `getattr`); 404 when there is no result or the user may not see it
-    (`permissions.can_view_result`, which admits no one `visible_reviews_filter` refuses).
-
-    The review is kept in the shared cache until one of its seven tables is written, the
-    same value whoever asked first; who may see it is decided on every call. Its five
-    queries were the result page's whole cost above the cached explanation
-    (bench/RESULTS.md); not one joined query, since PostgreSQL plans an 8-relation join in
-    3 to 5 ms."""
-
-    def read() -> Review | None:
-        review = (
-            Review.objects.select_related("cycle", "person", "leader", "team").filter(pk=pk).first()
-        )
-        if review is not None:
-            for name in ("calibration", "acknowledgement"):
-                getattr(review, name, None)
-            result = getattr(review, "result", None)
-            if result is not None:
-                result.cycle = review.cycle
-        return review
-
-    review = fragments.value("result-page-review", pk, tables=RESULT_PAGE_TABLES, build=read)
-    if (
-        review is None
-        or getattr(review, "result", None) is None
-        or not permissions.can_view_result(user, review)
-    ):
+    """The review behind a result page, with its cycle, people and team, its result,
+    calibration and acknowledgement (a missing one reads as None through `getattr`); 404
+    when there is no result or the user may not see it (`permissions.can_view_result`,
+    which admits no one `visible_reviews_filter` refuses). Small queries, not one join:
+    PostgreSQL plans an 8-relation join in 3 to 5 ms (bench/RESULTS.md)."""
+    review = (
+        Review.objects.select_related("cycle", "person", "leader", "team").filter(pk=pk).first()
+    )
+    result = getattr(review, "result", None) if review is not None else None
+    if result is None or not permissions.can_view_result(user, review):
         raise Http404
+    result.cycle = review.cycle
     return review
 
 
@@ -474,7 +433,6 @@ def cycle_results(
     *, cycle: Cycle, team_id: int | None = None, leader_id: int | None = None, sort: str = "rank"
 ):
     """The cycle's results with person, team, leader and calibration: one query."""
-    from .models import Result
 
     results = Result.objects.filter(cycle=cycle).select_related(
         "review__person",
@@ -511,7 +469,6 @@ def results_page(
     The results are sorted and cut first, in a subquery joined only to what the sort and
     the filters need, so person, team, leader, calibration and acknowledgement are joined
     for the shown rows only, on any page."""
-    from .models import Result
 
     order = (*RESULT_SORTS.get(sort, RESULT_SORTS["rank"]), "pk")
     plain = Result.objects.filter(cycle=cycle)
@@ -603,7 +560,6 @@ class GradeShare:
 
 def grade_distribution(*, cycle: Cycle) -> list[GradeShare]:
     """Effective grades (after calibration) against the cycle's quotas, best first."""
-    from .models import Result
 
     grading = cycle.scorecard.get("grading", {})
     quotas = {grade: Decimal(str(value)) for grade, value in (grading.get("quotas") or {}).items()}
@@ -637,7 +593,6 @@ def grade_distribution(*, cycle: Cycle) -> list[GradeShare]:
 
 def result_history(*, person: Person):
     """A PM's published results across cycles, oldest first (for the trend)."""
-    from .models import Result
 
     return (
         Result.objects.filter(
@@ -650,7 +605,6 @@ def result_history(*, person: Person):
 
 def team_history(*, leader: Person):
     """Published results of a leader's reports across cycles, by cycle then rank."""
-    from .models import Result
 
     return (
         Result.objects.filter(
@@ -681,7 +635,25 @@ def explained_result(*, review: Review, result, items: tuple[dict, dict] | None 
     `items`: what items_by_key(review.cycle) returned, when the caller has it already.
 
     Peer input appears only as the mean the explanation used (absent when fewer than the
-    minimum answered), never as individual ratings."""
+    minimum answered), never as individual ratings.
+
+    Cached under the result's digest, which changes whenever the computation writes other
+    values (the explanation included), and the language of the names: a key that cannot
+    go stale. The timeout only bounds how long a renamed catalog KPI keeps its old name."""
+    key = f"explained-result:{result.pk}:{result.digest}:{get_language()}"
+    if not result.digest:
+        return _explained_result(review=review, result=result, items=items)
+    return cache.get_or_set(
+        key,
+        lambda: _explained_result(review=review, result=result, items=items),
+        EXPLANATION_CACHE_SECONDS,
+    )
+
+
+EXPLANATION_CACHE_SECONDS = 24 * 3600
+
+
+def _explained_result(*, review: Review, result, items: tuple[dict, dict] | None) -> dict:
     from django.utils.translation import gettext as _
 
     from .explanations import unpack

@@ -13,10 +13,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from appraisal import fragments
-from appraisal.models import Person, Team
+from appraisal.models import Person
 from appraisal.selectors import person_for_user, tasks_for_user
-from kpis.models import Competency, Kpi
 
 from . import permissions, selectors, services
 from .forms import (
@@ -28,35 +26,13 @@ from .forms import (
     parse_assessment,
 )
 from .models import (
-    Acknowledgement,
     Assessment,
     AssessmentRole,
-    Calibration,
-    ComputationJob,
-    Cycle,
-    CycleCompetency,
-    CycleKpi,
-    PeerRequest,
     Phase,
-    PhaseChange,
-    Result,
     Review,
 )
 
 PAGE_SIZE = 100  # rows per page of HR's cycle tables (cycles can hold thousands of PMs)
-
-# What the cached parts of the busiest pages read (appraisal/fragments.py); tests compare
-# each with the tables its queries name.
-_PEOPLE = (Person, Team)
-_ITEMS = (Cycle, CycleKpi, CycleCompetency, Kpi, Competency)
-RESULTS_TABLES = fragments.tables(Result, Review, Calibration, *_PEOPLE, *_ITEMS)
-PROGRESS_TABLES = fragments.tables(Cycle, Review, Assessment, PeerRequest, *_PEOPLE)
-TEAM_TABLES = PROGRESS_TABLES + fragments.tables(Result, Calibration, Acknowledgement)
-EXPLANATION_TABLES = fragments.tables(Result, Review, Calibration, *_ITEMS)
-BLOCKER_TABLES = fragments.tables(
-    Cycle, Review, Assessment, PeerRequest, Result, Acknowledgement, ComputationJob, *_PEOPLE
-)
-CONTROLS_TABLES = BLOCKER_TABLES + fragments.tables(PhaseChange)
 
 
 def _actor(request) -> Person:
@@ -233,8 +209,6 @@ def cycle_detail(request, pk: int):
         {
             "cycle": cycle,
             "reviews": reviews,
-            "progress_stamps": fragments.stamp(PROGRESS_TABLES),
-            "controls_stamps": fragments.stamp(CONTROLS_TABLES),
             "page_number": number,
             "blockers": blockers,
             "was_blocked": bool(blocked),
@@ -586,7 +560,6 @@ def team_cycle(request, pk: int):
                 lambda: list(selectors.review_progress_list(cycle=cycle, leader=leader))
             ),
             "ranking": SimpleLazyObject(ranking),
-            "team_stamps": fragments.stamp(TEAM_TABLES),
         },
     )
 
@@ -691,7 +664,6 @@ def cycle_results(request, pk: int):
     number = _int_param(request, "page") or 1
 
     def table() -> dict:
-        """What the cached part of the page shows (read only when it is not cached)."""
         page = selectors.results_page(
             cycle=cycle,
             team_id=team_id,
@@ -731,7 +703,6 @@ def cycle_results(request, pk: int):
         {
             "cycle": cycle,
             "table": SimpleLazyObject(table),
-            "table_stamps": fragments.stamp(RESULTS_TABLES),
             "page_number": number,
             "job": job,
             "is_running": job is not None and job.status in (JobStatus.QUEUED, JobStatus.RUNNING),
@@ -842,7 +813,6 @@ def result_detail(request, pk: int):
             "x": SimpleLazyObject(
                 lambda: selectors.explained_result(review=review, result=result, items=items)
             ),
-            "explanation_stamps": fragments.stamp(EXPLANATION_TABLES),
             "effective_grade": selectors.effective_grade(result),
             "calibration": getattr(review, "calibration", None),
             "acknowledgement": getattr(review, "acknowledgement", None),

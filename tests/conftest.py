@@ -44,8 +44,8 @@ def client_as(client):
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Each test starts with an empty cache: cached page parts and stamps of one test's
-    database (rolled back at its end) must not answer for the next one's."""
+    """Each test starts with an empty cache: what one test's database (rolled back at its
+    end) put there must not answer for the next one's."""
     from django.core.cache import cache
 
     cache.clear()

@@ -149,22 +149,16 @@ DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="appraisal@exa
 # sessions are then read from it ("cached_db": written to both, read from the database
 # only on a miss), one query less on every signed-in page. Without it, each process has
 # its own memory cache, and sessions stay in the database alone: a cached_db session in a
-# per-process cache would outlive its sign-out in the other gunicorn workers. The backend
-# is Django's, keeping one Redis client per pool instead of one per call (appraisal/cache.py).
+# per-process cache would outlive its sign-out in the other gunicorn workers.
 CACHE_URL = env.str("CACHE_URL", default="")
 if CACHE_URL:
-    CACHES = {"default": {"BACKEND": "appraisal.cache.RedisCache", "LOCATION": CACHE_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    }
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
-
-# Parts of the busiest pages cached until a table they read is written (appraisal/
-# fragments.py): only with a cache every process shares, or one worker would not see
-# another's writes. FRAGMENT_CACHE_SECONDS bounds how long a change made outside Django
-# (psql) can stay unseen.
-FRAGMENT_CACHE = env.bool("FRAGMENT_CACHE", default=bool(CACHE_URL))
-FRAGMENT_CACHE_SECONDS = env.int("FRAGMENT_CACHE_SECONDS", default=600)
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie

@@ -20,7 +20,3 @@ STORAGES = {
 # sessions in the database (tests that need cached sessions override these).
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
-# Every test runs with the cached page parts as production does (one process: the memory
-# cache is shared by the test and its live server); tests/conftest.py empties the cache
-# before each test.
-FRAGMENT_CACHE = True

@@ -99,7 +99,7 @@ def test_with_a_shared_cache_sessions_are_cached_and_without_one_they_stay_in_th
 
     assert shared.stdout.strip().splitlines()[-1].split() == [
         "django.contrib.sessions.backends.cached_db",
-        "appraisal.cache.RedisCache",
+        "django.core.cache.backends.redis.RedisCache",
     ], shared.stderr
     # A per-process cache would keep a signed-out session alive in the other workers.
     assert alone.stdout.strip().splitlines()[-1].split() == [

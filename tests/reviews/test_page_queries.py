@@ -34,14 +34,6 @@ pytestmark = pytest.mark.django_db
 LIMIT = 40  # a ceiling, so that a page gone quadratic fails fast with its queries listed
 
 
-@pytest.fixture(autouse=True, params=["built", "cached"])
-def fragment_cache(request, settings):
-    """Every page is counted twice: built from the database, with no cached part, and
-    with its cached parts (appraisal/fragments.py) filled by the request before."""
-    settings.FRAGMENT_CACHE = request.param == "cached"
-    return request.param
-
-
 def signed_in(person) -> Client:
     client = Client()
     client.force_login(person.user)

