@@ -111,7 +111,9 @@ def cycle_create(
 
 
 @transaction.atomic
-def cycle_add_participants(*, cycle: Cycle, people: list[Person]) -> list[Review]:
+def cycle_add_participants(
+    *, cycle: Cycle, people: list[Person], actor: Person | None = None
+) -> list[Review]:
     """Add PMs to a cycle, each with the leader and team they have now (kept if the org
     changes later). People already in the cycle are skipped; a person without a leader
     refuses the whole call."""
@@ -136,7 +138,7 @@ def cycle_add_participants(*, cycle: Cycle, people: list[Person]) -> list[Review
 
 
 @transaction.atomic
-def cycle_remove_participant(*, review: Review) -> None:
+def cycle_remove_participant(*, review: Review, actor: Person | None = None) -> None:
     cycle = Cycle.objects.select_for_update().get(pk=review.cycle_id)
     if cycle.phase != Phase.DRAFT:
         raise ReviewError(_("Participants can only be removed while the cycle is a draft."))
@@ -326,7 +328,9 @@ class DeadlineChange:
 
 
 @transaction.atomic
-def cycle_extend_deadline(*, cycle: Cycle, phase: str, deadline: datetime) -> Cycle:
+def cycle_extend_deadline(
+    *, cycle: Cycle, phase: str, deadline: datetime, actor: Person | None = None, reason: str = ""
+) -> Cycle:
     """Move a phase's deadline later; later phases' deadlines move along when they would
     otherwise come before it."""
     cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
