@@ -21,7 +21,8 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from appraisal.models import Person
 from appraisal.services import RowError
 
-from .models import Assessment, AssessmentRole, Cycle, KpiActual, Phase, Review
+from .audit import audit_entry, audit_record_many, changes_of
+from .models import Assessment, AssessmentRole, AuditAction, Cycle, KpiActual, Phase, Review
 from .services import ReviewError, within_deadline
 
 COLUMNS = ("pm", "kpi", "value", "evidence")
@@ -132,7 +133,15 @@ def _number(value: object) -> Decimal:
 
 
 @transaction.atomic
-def actuals_import(*, cycle: Cycle, data: bytes, filename: str, leader_id: int | None) -> int:
+@transaction.atomic
+def actuals_import(
+    *,
+    cycle: Cycle,
+    data: bytes,
+    filename: str,
+    leader_id: int | None,
+    actor: Person | None = None,
+) -> int:
     """Write the file's actuals as reported values; returns how many were written.
 
     `leader_id` limits the upload to that leader's reviews (None: HR, every review).
@@ -215,9 +224,10 @@ def actuals_import(*, cycle: Cycle, data: bytes, filename: str, leader_id: int |
         (actual.review_id, actual.item_id): actual
         for actual in KpiActual.objects.select_for_update().filter(review__cycle=cycle)
     }
-    created, updated = [], []
+    created, updated, entries = [], [], []
     for (review_id, item_id), (value, evidence, _line) in parsed.items():
         actual = existing.get((review_id, item_id))
+        before = {"reported_value": None, "evidence": ""}
         if actual is None:
             created.append(
                 KpiActual(
@@ -225,9 +235,24 @@ def actuals_import(*, cycle: Cycle, data: bytes, filename: str, leader_id: int |
                 )
             )
         else:
+            before = {"reported_value": actual.reported_value, "evidence": actual.evidence}
             actual.reported_value, actual.evidence = value, evidence
             actual.version += 1
             updated.append(actual)
+        changes = changes_of("kpiactual", before, {"reported_value": value, "evidence": evidence})
+        if changes:
+            entries.append(
+                audit_entry(
+                    cycle=cycle,
+                    review=review_id,
+                    action=AuditAction.ACTUAL_IMPORTED,
+                    actor=actor,
+                    subject={"kpi": item_id},
+                    changes=changes,
+                    reason=filename,
+                )
+            )
     bulk_create_with_history(created, KpiActual)
     bulk_update_with_history(updated, KpiActual, ["reported_value", "evidence", "version"])
+    audit_record_many(entries)
     return len(parsed)

@@ -1,4 +1,4 @@
-"""Who owes what before a deadline, and the reminders sent about it."""
+"""Deadline reminders to whoever still owes a submission (`reviews.obligations`)."""
 
 from __future__ import annotations
 
@@ -9,48 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from appraisal.tasks import email_people
-
-from .models import (
-    Assessment,
-    AssessmentRole,
-    Cycle,
-    PeerRequest,
-    PeerRequestStatus,
-    Phase,
-    ReminderSent,
-    Review,
-)
+from reviews import obligations
+from reviews.models import Cycle, Phase, ReminderSent
 
 REMIND_BEFORE = timedelta(days=2)
-
-
-def owing_people(cycle: Cycle) -> set[int]:
-    """Ids of people who still owe a submission in the cycle's current phase."""
-    if cycle.phase == Phase.SELF_ASSESSMENT:
-        submitted = Assessment.objects.filter(
-            review__cycle=cycle, role=AssessmentRole.SELF, submitted_at__isnull=False
-        ).values_list("review__person_id", flat=True)
-        return set(
-            Review.objects.filter(cycle=cycle)
-            .exclude(person_id__in=submitted)
-            .values_list("person_id", flat=True)
-        )
-    if cycle.phase == Phase.REVIEW:
-        done = Assessment.objects.filter(
-            review__cycle=cycle, role=AssessmentRole.LEADER, submitted_at__isnull=False
-        ).values_list("review_id", flat=True)
-        leaders = set(
-            Review.objects.filter(cycle=cycle)
-            .exclude(pk__in=done)
-            .values_list("leader_id", flat=True)
-        )
-        peers = set(
-            PeerRequest.objects.filter(
-                review__cycle=cycle, status=PeerRequestStatus.APPROVED
-            ).values_list("peer_id", flat=True)
-        )
-        return leaders | peers
-    return set()
 
 
 def _remind(person_id: int, cycle: Cycle) -> None:
@@ -80,7 +42,7 @@ def deadline_reminders_send(*, now=None) -> int:
                 "person_id", flat=True
             )
         )
-        for person_id in sorted(owing_people(cycle) - already):
+        for person_id in sorted(obligations.owing_people(cycle) - already):
             try:
                 with transaction.atomic():
                     ReminderSent.objects.create(cycle=cycle, person_id=person_id, phase=cycle.phase)

@@ -1,0 +1,94 @@
+"""Who still owes what in a cycle: the one statement of each rule.
+
+The phase blockers HR reads (`services.cycle_blockers`), the deadline reminders
+(`notifications`) and each person's tasks (`selectors.person_tasks`) all ask these, so they
+cannot disagree. Each rule is a filter on a queryset, so a caller narrows it to a cycle, a
+person or a leader and it stays one set-based statement.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from .models import (
+    Acknowledgement,
+    Assessment,
+    AssessmentRole,
+    Cycle,
+    PeerRequest,
+    PeerRequestStatus,
+    Phase,
+    Result,
+    Review,
+)
+
+
+def has_submitted(role: str) -> Exists:
+    """On a Review queryset: whether its assessment of this role is submitted."""
+    return Exists(
+        Assessment.objects.filter(review=OuterRef("pk"), role=role, submitted_at__isnull=False)
+    )
+
+
+def owes_self_assessment() -> Q:
+    """On a Review queryset: the PM has not submitted their self-assessment (a draft owes)."""
+    return ~Q(has_submitted(AssessmentRole.SELF))
+
+
+def owes_leader_assessment() -> Q:
+    """On a Review queryset: the leader has not submitted their assessment."""
+    return ~Q(has_submitted(AssessmentRole.LEADER))
+
+
+def owes_acknowledgement() -> Q:
+    """On a Review queryset: a result is there and the PM has not acknowledged it."""
+    return Q(Exists(Result.objects.filter(review=OuterRef("pk")))) & ~Q(
+        Exists(Acknowledgement.objects.filter(review=OuterRef("pk")))
+    )
+
+
+def lacks_result() -> Q:
+    """On a Review queryset: no computed result yet."""
+    return ~Q(Exists(Result.objects.filter(review=OuterRef("pk"))))
+
+
+# On a PeerRequest queryset: an approved request the peer has not answered yet, and a
+# nomination the leader (or HR) has not approved yet.
+PEER_ANSWER_OWED = Q(status=PeerRequestStatus.APPROVED)
+NOMINATION_WAITING = Q(status=PeerRequestStatus.NOMINATED)
+
+
+def self_assessments_owed(cycle: Cycle) -> QuerySet[Review]:
+    return Review.objects.filter(cycle=cycle).filter(owes_self_assessment())
+
+
+def leader_assessments_owed(cycle: Cycle) -> QuerySet[Review]:
+    return Review.objects.filter(cycle=cycle).filter(owes_leader_assessment())
+
+
+def peer_answers_owed(cycle: Cycle) -> QuerySet[PeerRequest]:
+    return PeerRequest.objects.filter(review__cycle=cycle).filter(PEER_ANSWER_OWED)
+
+
+def nominations_waiting(cycle: Cycle) -> QuerySet[PeerRequest]:
+    return PeerRequest.objects.filter(review__cycle=cycle).filter(NOMINATION_WAITING)
+
+
+def results_missing(cycle: Cycle) -> QuerySet[Review]:
+    return Review.objects.filter(cycle=cycle).filter(lacks_result())
+
+
+def acknowledgements_owed(cycle: Cycle) -> QuerySet[Review]:
+    return Review.objects.filter(cycle=cycle).filter(owes_acknowledgement())
+
+
+def owing_people(cycle: Cycle) -> set[int]:
+    """Ids of the people who still owe a submission in the cycle's current phase: the PMs
+    in self-assessment; the leaders and the asked peers in review."""
+    if cycle.phase == Phase.SELF_ASSESSMENT:
+        return set(self_assessments_owed(cycle).values_list("person_id", flat=True))
+    if cycle.phase == Phase.REVIEW:
+        leaders = set(leader_assessments_owed(cycle).values_list("leader_id", flat=True))
+        peers = set(peer_answers_owed(cycle).values_list("peer_id", flat=True))
+        return leaders | peers
+    return set()

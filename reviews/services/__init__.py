@@ -1,0 +1,77 @@
+"""Writes and state changes of review cycles, by noun. Each is one transaction that checks
+first, writes with `update_fields`, records its audit entry (`reviews.audit`) and sends
+e-mail only after commit."""
+
+from .actuals import ActualInput, actual_problems, actual_verify, actuals_report
+from .assessments import (
+    PHASE_OF_ROLE,
+    TEXT_FIELDS,
+    assessment_get_or_create,
+    assessment_reopen,
+    assessment_save,
+    review_adjust,
+)
+from .common import (
+    EditConflict,
+    PhaseBlocked,
+    ReviewError,
+    check_leader_can_edit,
+    email_on_commit,
+    names_listed,
+    within_deadline,
+)
+from .cycles import (
+    cycle_advance,
+    cycle_blockers,
+    cycle_create,
+    cycle_extend_deadline,
+    cycle_open,
+    next_phase,
+    notify_opened,
+)
+from .participants import cycle_add_participants, cycle_remove_participant
+from .peers import (
+    MAX_PEERS,
+    MIN_PEERS,
+    peer_nominations_set,
+    peer_request_decline,
+    peer_requests_approve,
+)
+from .results import cycle_grades, result_acknowledge, result_calibrate
+
+__all__ = [
+    "MAX_PEERS",
+    "MIN_PEERS",
+    "PHASE_OF_ROLE",
+    "TEXT_FIELDS",
+    "ActualInput",
+    "EditConflict",
+    "PhaseBlocked",
+    "ReviewError",
+    "actual_problems",
+    "actual_verify",
+    "actuals_report",
+    "assessment_get_or_create",
+    "assessment_reopen",
+    "assessment_save",
+    "check_leader_can_edit",
+    "cycle_add_participants",
+    "cycle_advance",
+    "cycle_blockers",
+    "cycle_create",
+    "cycle_extend_deadline",
+    "cycle_grades",
+    "cycle_open",
+    "cycle_remove_participant",
+    "email_on_commit",
+    "names_listed",
+    "next_phase",
+    "notify_opened",
+    "peer_nominations_set",
+    "peer_request_decline",
+    "peer_requests_approve",
+    "result_acknowledge",
+    "result_calibrate",
+    "review_adjust",
+    "within_deadline",
+]

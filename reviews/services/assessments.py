@@ -1,0 +1,317 @@
+"""Assessments: a self, leader or peer assessment saved as a draft, submitted (locked),
+reopened by HR; the leader's adjustment. Each change is audited."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from appraisal.models import Person
+from reviews.audit import audit_entry, audit_record, audit_record_many, change, changes_of
+from reviews.computation import compute_request
+from reviews.models import (
+    Assessment,
+    AssessmentRole,
+    AuditAction,
+    Cycle,
+    JobTrigger,
+    PeerRequest,
+    PeerRequestStatus,
+    Phase,
+    Reopening,
+    Review,
+)
+
+from .actuals import ActualInput, actual_problems, actuals_report
+from .common import EditConflict, ReviewError, check_leader_can_edit
+
+PHASE_OF_ROLE = {
+    AssessmentRole.SELF: Phase.SELF_ASSESSMENT,
+    AssessmentRole.LEADER: Phase.REVIEW,
+    AssessmentRole.PEER: Phase.REVIEW,
+}
+
+
+TEXT_FIELDS = {
+    AssessmentRole.SELF: ("strengths", "gaps", "support_needed"),
+    AssessmentRole.LEADER: ("comment",),
+    AssessmentRole.PEER: ("comment",),
+}
+
+
+def _check_open_for(assessment: Assessment) -> None:
+    cycle = assessment.review.cycle
+    phase = PHASE_OF_ROLE[assessment.role]
+    if assessment.is_submitted:
+        raise ReviewError(_("This assessment was submitted and is locked. Ask HR to reopen it."))
+    if cycle.phase != phase:
+        raise ReviewError(
+            _(
+                "This cycle is in its %(current)s phase: %(role)s assessments are accepted "
+                "only during %(phase)s."
+            )
+            % {
+                "current": cycle.get_phase_display().lower(),
+                "role": assessment.get_role_display().lower(),
+                "phase": Phase(phase).label.lower(),
+            }
+        )
+    if timezone.now() > cycle.deadline_for(phase):
+        raise ReviewError(
+            _("The deadline (%(deadline)s) has passed. Ask HR to extend it.")
+            % {"deadline": timezone.localtime(cycle.deadline_for(phase)).strftime("%Y-%m-%d %H:%M")}
+        )
+
+
+def assessment_get_or_create(*, review: Review, assessor: Person, role: str) -> Assessment:
+    assessment, _created = Assessment.objects.get_or_create(
+        review=review, assessor=assessor, role=role
+    )
+    return assessment
+
+
+def _rating_problems(cycle: Cycle, ratings: dict[int, int | None]) -> list[str]:
+    scale = cycle.scorecard.get("scale", {"lo": 1, "hi": 5})
+    lo, hi = int(scale["lo"]), int(scale["hi"])
+    names = {
+        item.pk: str(item.competency)
+        for item in cycle.competency_items.select_related("competency")
+    }
+    problems = []
+    for item_id, value in ratings.items():
+        if item_id not in names:
+            problems.append(_("Unknown competency."))
+        elif value is not None and not (lo <= value <= hi):
+            problems.append(
+                _("%(item)s: %(value)s is off the scale %(lo)s to %(hi)s.")
+                % {"item": names[item_id], "value": value, "lo": lo, "hi": hi}
+            )
+    return problems
+
+
+@transaction.atomic
+def assessment_save(
+    *,
+    assessment: Assessment,
+    actor: Person,
+    version: int,
+    ratings: dict[int, int | None],
+    texts: dict[str, str] | None = None,
+    actuals: dict[int, ActualInput] | None = None,
+    submit: bool = False,
+) -> Assessment:
+    """Save a draft (ratings, comments, and for a self-assessment the reported actuals), or
+    submit it, which locks it. Refused after the phase's deadline, after submission, or when
+    someone saved since `version` was read (nothing is overwritten)."""
+    assessment = (
+        Assessment.objects.select_for_update().select_related("review__cycle").get(pk=assessment.pk)
+    )
+    if assessment.assessor_id != actor.pk:
+        raise ReviewError(_("Only the assessor can change this assessment."))
+    _check_open_for(assessment)
+    if assessment.version != version:
+        raise EditConflict(
+            _(
+                "Someone saved this assessment after you opened it. Reload the page to see "
+                "the latest version."
+            )
+        )
+    cycle = assessment.review.cycle
+    problems = _rating_problems(cycle, ratings)
+    if actuals:
+        if assessment.role != AssessmentRole.SELF:
+            problems.append(_("Only the PM reports actuals."))
+        problems += actual_problems(cycle, actuals)
+    if problems:
+        raise ReviewError(problems)
+
+    review, role = assessment.review, assessment.role
+    entries = []
+    existing = {rating.competency_id: rating for rating in assessment.ratings.all()}
+    for item_id, value in ratings.items():
+        rating = existing.get(item_id)
+        if rating is None:
+            assessment.ratings.create(competency_id=item_id, value=value)
+        elif rating.value != value:
+            before, rating.value = rating.value, value
+            rating.save(update_fields=["value"])
+        else:
+            continue
+        entries.append(
+            audit_entry(
+                cycle=cycle,
+                review=review,
+                action=AuditAction.RATING_CHANGED,
+                actor=actor,
+                subject={"role": role, "competency": item_id},
+                changes=[change("rating.value", None if rating is None else before, value)],
+            )
+        )
+    if actuals:
+        actuals_report(review=review, actor=actor, actuals=actuals)
+
+    changed = ["version", "updated_at"]
+    before_texts = {name: getattr(assessment, name) for name in TEXT_FIELDS[role]}
+    for field_name in TEXT_FIELDS[role]:
+        if texts and field_name in texts and getattr(assessment, field_name) != texts[field_name]:
+            setattr(assessment, field_name, texts[field_name])
+            changed.append(field_name)
+    text_changes = changes_of(
+        "assessment", before_texts, {name: getattr(assessment, name) for name in TEXT_FIELDS[role]}
+    )
+    if text_changes:
+        entries.append(
+            audit_entry(
+                cycle=cycle,
+                review=review,
+                action=AuditAction.ASSESSMENT_CHANGED,
+                actor=actor,
+                subject={"role": role},
+                changes=text_changes,
+            )
+        )
+    if submit:
+        answered = set(assessment.ratings.values_list("competency_id", flat=True))
+        unanswered = cycle.competency_items.exclude(pk__in=answered).select_related("competency")
+        if unanswered:
+            raise ReviewError(
+                [
+                    _(
+                        "Rate every competency, or answer “not observed”, before submitting: "
+                        "%(names)s."
+                    )
+                    % {"names": ", ".join(str(item.competency) for item in unanswered)}
+                ]
+            )
+        assessment.submitted_at = timezone.now()
+        changed.append("submitted_at")
+        entries.append(
+            audit_entry(
+                cycle=cycle,
+                review=review,
+                action=AuditAction.ASSESSMENT_SUBMITTED,
+                actor=actor,
+                subject={"role": role},
+                changes=[change("assessment.submitted_at", None, assessment.submitted_at)],
+            )
+        )
+        if role == AssessmentRole.PEER:
+            answered = PeerRequest.objects.filter(
+                review=review, peer=actor, status=PeerRequestStatus.APPROVED
+            ).update(status=PeerRequestStatus.SUBMITTED)
+            if answered:
+                entries.append(
+                    audit_entry(
+                        cycle=cycle,
+                        review=review,
+                        action=AuditAction.PEER_REQUEST_CHANGED,
+                        actor=actor,
+                        subject={"person": actor.pk},
+                        changes=[
+                            change(
+                                "peerrequest.status",
+                                PeerRequestStatus.APPROVED,
+                                PeerRequestStatus.SUBMITTED,
+                            )
+                        ],
+                    )
+                )
+        if assessment.role == AssessmentRole.LEADER:
+            # Coalesced: submissions within the delay join the run already queued.
+            compute_request(
+                cycle=cycle,
+                trigger=JobTrigger.LEADER_SUBMISSION,
+                countdown=settings.COMPUTE_AFTER_SUBMISSION_SECONDS,
+            )
+    assessment.version += 1
+    assessment.save(update_fields=changed)
+    audit_record_many(entries)
+    return assessment
+
+
+@transaction.atomic
+def assessment_reopen(*, assessment: Assessment, actor: Person, reason: str) -> Assessment:
+    """HR reopens one submitted assessment, with a reason that is logged."""
+    assessment = (
+        Assessment.objects.select_for_update().select_related("review").get(pk=assessment.pk)
+    )
+    if not reason.strip():
+        raise ReviewError(_("Give a reason for reopening."))
+    if not assessment.is_submitted:
+        raise ReviewError(_("This assessment is not submitted."))
+    reason = reason.strip()
+    submitted_at, assessment.submitted_at = assessment.submitted_at, None
+    assessment.version += 1
+    assessment.save(update_fields=["submitted_at", "version"])
+    Reopening.objects.create(assessment=assessment, reopened_by=actor, reason=reason)
+    review = assessment.review
+    subject = {"role": assessment.role}
+    if assessment.role == AssessmentRole.PEER:
+        subject["person"] = assessment.assessor_id
+    entries = [
+        audit_entry(
+            cycle=review.cycle_id,
+            review=review,
+            action=AuditAction.ASSESSMENT_REOPENED,
+            actor=actor,
+            subject=subject,
+            changes=[change("assessment.submitted_at", submitted_at, None)],
+            reason=reason,
+        )
+    ]
+    if assessment.role == AssessmentRole.PEER:
+        reopened = PeerRequest.objects.filter(
+            review=review, peer=assessment.assessor, status=PeerRequestStatus.SUBMITTED
+        ).update(status=PeerRequestStatus.APPROVED)
+        if reopened:
+            entries.append(
+                audit_entry(
+                    cycle=review.cycle_id,
+                    review=review,
+                    action=AuditAction.PEER_REQUEST_CHANGED,
+                    actor=actor,
+                    subject={"person": assessment.assessor_id},
+                    changes=[
+                        change(
+                            "peerrequest.status",
+                            PeerRequestStatus.SUBMITTED,
+                            PeerRequestStatus.APPROVED,
+                        )
+                    ],
+                    reason=reason,
+                )
+            )
+    audit_record_many(entries)
+    return assessment
+
+
+@transaction.atomic
+def review_adjust(*, review: Review, actor: Person, points: Decimal, reason: str) -> Review:
+    review = Review.objects.select_for_update().select_related("cycle").get(pk=review.pk)
+    check_leader_can_edit(review, actor)
+    bound = Decimal(str(review.cycle.scorecard.get("max_adjustment", 10)))
+    if not points.is_finite() or abs(points) > bound:
+        raise ReviewError(
+            _("The adjustment must be between -%(bound)s and %(bound)s points.") % {"bound": bound}
+        )
+    if points and not reason.strip():
+        raise ReviewError(_("Give a reason for the adjustment."))
+    before = {"adjustment": review.adjustment, "adjustment_reason": review.adjustment_reason}
+    review.adjustment = points
+    review.adjustment_reason = reason.strip() if points else ""
+    review.save(update_fields=["adjustment", "adjustment_reason"])
+    after = {"adjustment": review.adjustment, "adjustment_reason": review.adjustment_reason}
+    if before != after:
+        audit_record(
+            cycle=review.cycle,
+            review=review,
+            action=AuditAction.ADJUSTMENT_CHANGED,
+            actor=actor,
+            changes=changes_of("review", before, after),
+            reason=review.adjustment_reason,
+        )
+    return review

@@ -1,0 +1,342 @@
+"""Cycles: create, open, move through the phases, extend deadlines. Each change is one
+transaction with its audit entry."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from appraisal.models import Person
+from kpis.models import ScorecardTemplate
+from kpis.scenario import SETTINGS_FIELDS
+from kpis.selectors import template_queryset
+from kpis.services import template_problems, template_to_dict
+from reviews import obligations
+from reviews.audit import audit_record, change
+from reviews.models import (
+    PHASE_ORDER,
+    AuditAction,
+    Cycle,
+    CycleCompetency,
+    CycleKpi,
+    Phase,
+    PhaseChange,
+)
+
+from .common import PhaseBlocked, ReviewError, email_on_commit, names_listed
+
+
+@transaction.atomic
+def cycle_create(
+    *,
+    actor: Person,
+    name: str,
+    period_kind: str,
+    period_start,
+    period_end,
+    template: ScorecardTemplate,
+    self_assessment_deadline: datetime,
+    review_deadline: datetime,
+    calibration_deadline: datetime,
+    acknowledgement_deadline: datetime,
+) -> Cycle:
+    problems = []
+    if period_start > period_end:
+        problems.append(_("The period must end after it starts."))
+    deadlines = [
+        self_assessment_deadline,
+        review_deadline,
+        calibration_deadline,
+        acknowledgement_deadline,
+    ]
+    if deadlines != sorted(deadlines):
+        problems.append(
+            _(
+                "Deadlines must follow the phases: self-assessment, review, calibration, "
+                "acknowledgement."
+            )
+        )
+    if problems:
+        raise ReviewError(problems)
+    cycle = Cycle.objects.create(
+        name=name,
+        period_kind=period_kind,
+        period_start=period_start,
+        period_end=period_end,
+        template=template,
+        self_assessment_deadline=self_assessment_deadline,
+        review_deadline=review_deadline,
+        calibration_deadline=calibration_deadline,
+        acknowledgement_deadline=acknowledgement_deadline,
+        created_by=actor,
+    )
+    audit_record(cycle=cycle, action=AuditAction.CYCLE_CREATED, actor=actor)
+    return cycle
+
+
+def _json_safe(value):
+    """Decimals as strings, so the frozen settings keep their exact value in JSON."""
+    if isinstance(value, dict):
+        return {key: _json_safe(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_json_safe(item) for item in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _freeze_scorecard(cycle: Cycle) -> None:
+    template = template_queryset().get(pk=cycle.template_id)
+    data = template_to_dict(template)
+    problems = template_problems(data)
+    if problems:
+        raise ReviewError([_("The scorecard template is not valid:"), *problems])
+    data["grade_order"] = list(data["grading"].get("bands") or data["grading"].get("quotas") or {})
+    cycle.scorecard = _json_safe(
+        {key: data[key] for key in ("key", "name", *SETTINGS_FIELDS, "grade_order")}
+    )
+    CycleKpi.objects.bulk_create(
+        CycleKpi(
+            cycle=cycle,
+            kpi=item.kpi,
+            position=item.position,
+            direction=item.direction,
+            threshold=item.threshold,
+            target=item.target,
+            stretch=item.stretch,
+            weight=item.weight,
+        )
+        for item in template.kpi_items.all()
+    )
+    CycleCompetency.objects.bulk_create(
+        CycleCompetency(
+            cycle=cycle, competency=item.competency, position=item.position, weight=item.weight
+        )
+        for item in template.competency_items.all()
+    )
+
+
+def notify_opened(cycle: Cycle, person_ids: list[int]) -> None:
+    email_on_commit(
+        person_ids,
+        _("Review cycle opened: %(name)s") % {"name": cycle.name},
+        _(
+            "The review cycle “%(name)s” is open. Please report your KPI actuals, rate yourself "
+            "and nominate peers by %(deadline)s."
+        )
+        % {
+            "name": cycle.name,
+            "deadline": timezone.localtime(cycle.self_assessment_deadline).strftime(
+                "%Y-%m-%d %H:%M"
+            ),
+        },
+    )
+
+
+@transaction.atomic
+def cycle_open(*, cycle: Cycle, actor: Person) -> Cycle:
+    """Draft → self-assessment: freeze the scorecard and tell every participant."""
+    cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
+    if cycle.phase != Phase.DRAFT:
+        raise ReviewError(_("Only a draft cycle can be opened."))
+    if not cycle.reviews.exists():
+        raise ReviewError(_("Add at least one participant before opening the cycle."))
+    _freeze_scorecard(cycle)
+    cycle.phase = Phase.SELF_ASSESSMENT
+    cycle.opened_at = timezone.now()
+    cycle.save(update_fields=["scorecard", "phase", "opened_at"])
+    PhaseChange.objects.create(
+        cycle=cycle, from_phase=Phase.DRAFT, to_phase=Phase.SELF_ASSESSMENT, moved_by=actor
+    )
+    audit_record(
+        cycle=cycle,
+        action=AuditAction.PHASE_MOVED,
+        actor=actor,
+        changes=[change("cycle.phase", Phase.DRAFT, Phase.SELF_ASSESSMENT)],
+    )
+    notify_opened(cycle, list(cycle.reviews.values_list("person_id", flat=True)))
+    return cycle
+
+
+def next_phase(phase: str) -> str | None:
+    index = PHASE_ORDER.index(phase)
+    return PHASE_ORDER[index + 1] if index + 1 < len(PHASE_ORDER) else None
+
+
+def cycle_blockers(*, cycle: Cycle) -> list[str]:
+    """What still blocks moving the cycle to its next phase, one line per kind of thing
+    (who owes what: `reviews.obligations`)."""
+    blockers = []
+    if cycle.phase == Phase.SELF_ASSESSMENT:
+        missing = [
+            review.person
+            for review in obligations.self_assessments_owed(cycle).select_related("person")
+        ]
+        if missing:
+            blockers.append(
+                ngettext(
+                    "%(count)s PM has not submitted a self-assessment: %(names)s",
+                    "%(count)s PMs have not submitted their self-assessment: %(names)s",
+                    len(missing),
+                )
+                % {"count": len(missing), "names": names_listed(missing)}
+            )
+        nominated = obligations.nominations_waiting(cycle).count()
+        if nominated:
+            blockers.append(
+                ngettext(
+                    "%(count)s peer nomination is waiting for approval",
+                    "%(count)s peer nominations are waiting for approval",
+                    nominated,
+                )
+                % {"count": nominated}
+            )
+    elif cycle.phase == Phase.REVIEW:
+        waiting = obligations.leader_assessments_owed(cycle).select_related("leader")
+        leaders = {review.leader for review in waiting}
+        if leaders:
+            blockers.append(
+                ngettext(
+                    "%(count)s leader has not submitted: %(names)s",
+                    "%(count)s leaders have not submitted: %(names)s",
+                    len(leaders),
+                )
+                % {"count": len(leaders), "names": names_listed(leaders)}
+            )
+        unanswered = obligations.peer_answers_owed(cycle).count()
+        if unanswered:
+            blockers.append(
+                ngettext(
+                    "%(count)s peer request is still unanswered",
+                    "%(count)s peer requests are still unanswered",
+                    unanswered,
+                )
+                % {"count": unanswered}
+            )
+    elif cycle.phase == Phase.CALIBRATION:
+        blockers += _results_blockers(cycle)
+    elif cycle.phase == Phase.PUBLISHED:
+        blockers += _acknowledgement_blockers(cycle)
+    return blockers
+
+
+def _results_blockers(cycle: Cycle) -> list[str]:
+    count = obligations.results_missing(cycle).count()
+    if count:
+        return [
+            ngettext(
+                "%(count)s PM has no computed result: compute the results first",
+                "%(count)s PMs have no computed result: compute the results first",
+                count,
+            )
+            % {"count": count}
+        ]
+    return []
+
+
+def _acknowledgement_blockers(cycle: Cycle) -> list[str]:
+    waiting = [
+        review.person
+        for review in obligations.acknowledgements_owed(cycle).select_related("person")
+    ]
+    if waiting:
+        return [
+            ngettext(
+                "%(count)s PM has not acknowledged: %(names)s",
+                "%(count)s PMs have not acknowledged their result: %(names)s",
+                len(waiting),
+            )
+            % {"count": len(waiting), "names": names_listed(waiting)}
+        ]
+    return []
+
+
+@transaction.atomic
+def cycle_advance(*, cycle: Cycle, actor: Person, override_blockers: bool = False) -> Cycle:
+    """Move the cycle to its next phase. Blocked moves raise PhaseBlocked naming what blocks
+    them, unless HR confirms the override, which is recorded with the blockers it overrode."""
+    cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
+    if cycle.phase == Phase.DRAFT:
+        raise ReviewError(_("Open the cycle first."))
+    target = next_phase(cycle.phase)
+    if target is None:
+        raise ReviewError(_("A closed cycle does not move."))
+    blockers = cycle_blockers(cycle=cycle)
+    if blockers and not override_blockers:
+        raise PhaseBlocked(blockers)
+    PhaseChange.objects.create(
+        cycle=cycle,
+        from_phase=cycle.phase,
+        to_phase=target,
+        moved_by=actor,
+        overridden_blockers=blockers,
+    )
+    audit_record(
+        cycle=cycle,
+        action=AuditAction.PHASE_MOVED,
+        actor=actor,
+        changes=[change("cycle.phase", cycle.phase, target)],
+        reason="; ".join(blockers),
+    )
+    cycle.phase = target
+    cycle.save(update_fields=["phase"])
+    if target == Phase.PUBLISHED:
+        _notify_published(cycle)
+    return cycle
+
+
+@transaction.atomic
+def cycle_extend_deadline(
+    *, cycle: Cycle, phase: str, deadline: datetime, actor: Person | None = None, reason: str = ""
+) -> Cycle:
+    """Move a phase's deadline later; later phases' deadlines move along when they would
+    otherwise come before it."""
+    cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
+    fields = {
+        Phase.SELF_ASSESSMENT: "self_assessment_deadline",
+        Phase.REVIEW: "review_deadline",
+        Phase.CALIBRATION: "calibration_deadline",
+        Phase.PUBLISHED: "acknowledgement_deadline",
+    }
+    if phase not in fields:
+        raise ReviewError(_("That phase has no deadline."))
+    current = getattr(cycle, fields[phase])
+    if deadline <= current:
+        raise ReviewError(_("The new deadline must be later than the current one."))
+    changed = []
+    before = {name: getattr(cycle, name) for name in fields.values()}
+    seen = False
+    for each_phase, field_name in fields.items():
+        if each_phase == phase:
+            seen = True
+            setattr(cycle, field_name, deadline)
+            changed.append(field_name)
+        elif seen and getattr(cycle, field_name) < deadline:
+            setattr(cycle, field_name, deadline)
+            changed.append(field_name)
+    cycle.save(update_fields=changed)
+    audit_record(
+        cycle=cycle,
+        action=AuditAction.DEADLINE_EXTENDED,
+        actor=actor,
+        changes=[change(f"cycle.{name}", before[name], getattr(cycle, name)) for name in changed],
+        reason=reason.strip(),
+    )
+    return cycle
+
+
+def _notify_published(cycle: Cycle) -> None:
+    email_on_commit(
+        list(cycle.reviews.values_list("person_id", flat=True)),
+        _("Your result is published: %(cycle)s") % {"cycle": cycle.name},
+        _(
+            "The results of “%(cycle)s” are published. Open “My tasks” to read how your score "
+            "was made and to acknowledge it."
+        )
+        % {"cycle": cycle.name},
+    )

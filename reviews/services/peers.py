@@ -1,0 +1,163 @@
+"""Peers: the PM nominates cross-team colleagues, the leader (or HR) approves them, a peer
+may decline. Each change is audited with the peers before and after (the audit trail is
+HR's; the PM and the leader never see who answered)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from appraisal.models import Person
+from reviews.audit import audit_record, change
+from reviews.models import AuditAction, PeerRequest, PeerRequestStatus, Phase, Review
+
+from .common import ReviewError, email_on_commit, within_deadline
+
+MIN_PEERS, MAX_PEERS = 3, 8
+
+
+def _peer_ids(review: Review, *statuses: str) -> list[int]:
+    return sorted(
+        review.peer_requests.filter(status__in=statuses).values_list("peer_id", flat=True)
+    )
+
+
+def _peer_problems(review: Review, peers: list[Person]) -> list[str]:
+    problems = []
+    for peer in peers:
+        if peer.pk == review.person_id:
+            problems.append(_("%(name)s: you cannot nominate yourself.") % {"name": peer})
+        elif peer.pk == review.leader_id:
+            problems.append(_("%(name)s is your leader, who reviews you anyway.") % {"name": peer})
+        elif peer.team_id == review.team_id:
+            problems.append(
+                _("%(name)s is in your own team; nominate colleagues from other teams.")
+                % {"name": peer}
+            )
+    return problems
+
+
+@transaction.atomic
+def peer_nominations_set(*, review: Review, actor: Person, peers: list[Person]) -> None:
+    """The PM nominates 3 to 8 cross-team colleagues (replacing earlier, unapproved picks)."""
+    review = Review.objects.select_for_update().select_related("cycle").get(pk=review.pk)
+    if actor.pk != review.person_id:
+        raise ReviewError(_("Only the PM nominates their peers."))
+    if not within_deadline(review.cycle, Phase.SELF_ASSESSMENT):
+        raise ReviewError(_("Nominations are accepted only during the self-assessment phase."))
+    peers = list({peer.pk: peer for peer in peers}.values())
+    kept = review.peer_requests.exclude(status=PeerRequestStatus.NOMINATED).exclude(
+        status=PeerRequestStatus.DECLINED
+    )
+    total = len({peer.pk for peer in peers} | set(kept.values_list("peer_id", flat=True)))
+    problems = _peer_problems(review, peers)
+    if not MIN_PEERS <= total <= MAX_PEERS:
+        problems.append(
+            _("Nominate between %(min)s and %(max)s peers (you chose %(count)s).")
+            % {"min": MIN_PEERS, "max": MAX_PEERS, "count": total}
+        )
+    if problems:
+        raise ReviewError(problems)
+    before = _peer_ids(review, PeerRequestStatus.NOMINATED)
+    review.peer_requests.filter(status=PeerRequestStatus.NOMINATED).exclude(
+        peer_id__in=[peer.pk for peer in peers]
+    ).delete()
+    already = set(review.peer_requests.values_list("peer_id", flat=True))
+    PeerRequest.objects.bulk_create(
+        PeerRequest(review=review, peer=peer, nominated_by=actor)
+        for peer in peers
+        if peer.pk not in already
+    )
+    after = _peer_ids(review, PeerRequestStatus.NOMINATED)
+    if before != after:
+        audit_record(
+            cycle=review.cycle,
+            review=review,
+            action=AuditAction.PEERS_NOMINATED,
+            actor=actor,
+            changes=[change("peerrequest.peers", before, after)],
+        )
+
+
+@transaction.atomic
+def peer_requests_approve(
+    *, review: Review, actor: Person, is_hr: bool, add: list[Person] = (), remove: list[int] = ()
+) -> None:
+    """The leader (or HR) approves the nominations, after removing or adding peers; each
+    approved peer is asked by e-mail."""
+    review = Review.objects.select_for_update().select_related("cycle").get(pk=review.pk)
+    if not (is_hr or review.leader_id == actor.pk):
+        raise ReviewError(_("Only the PM's leader or HR approves peers."))
+    if review.cycle.phase not in (Phase.SELF_ASSESSMENT, Phase.REVIEW):
+        raise ReviewError(
+            _("Peers can be approved only while the cycle is in self-assessment or review.")
+        )
+    problems = _peer_problems(review, list(add))
+    remaining = review.peer_requests.exclude(pk__in=list(remove)).exclude(
+        status=PeerRequestStatus.DECLINED
+    )
+    total = len(set(remaining.values_list("peer_id", flat=True)) | {peer.pk for peer in add})
+    if not MIN_PEERS <= total <= MAX_PEERS:
+        problems.append(
+            _("A PM needs between %(min)s and %(max)s peers (this would leave %(count)s).")
+            % {"min": MIN_PEERS, "max": MAX_PEERS, "count": total}
+        )
+    if problems:
+        raise ReviewError(problems)
+    asked = (PeerRequestStatus.APPROVED, PeerRequestStatus.SUBMITTED)
+    before = _peer_ids(review, *asked)
+    review.peer_requests.filter(pk__in=list(remove), status=PeerRequestStatus.NOMINATED).delete()
+    already = set(review.peer_requests.values_list("peer_id", flat=True))
+    PeerRequest.objects.bulk_create(
+        PeerRequest(review=review, peer=peer, nominated_by=actor)
+        for peer in add
+        if peer.pk not in already
+    )
+    newly = list(review.peer_requests.filter(status=PeerRequestStatus.NOMINATED))
+    for request in newly:
+        request.status = PeerRequestStatus.APPROVED
+        request.approved_by = actor
+        request.save(update_fields=["status", "approved_by"])
+    after = _peer_ids(review, *asked)
+    if before != after:
+        audit_record(
+            cycle=review.cycle,
+            review=review,
+            action=AuditAction.PEERS_APPROVED,
+            actor=actor,
+            changes=[change("peerrequest.peers", before, after)],
+        )
+    email_on_commit(
+        [request.peer_id for request in newly],
+        _("Your feedback is requested: %(cycle)s") % {"cycle": review.cycle.name},
+        _(
+            "A colleague asked for your feedback in the review cycle “%(cycle)s”. Your ratings are "
+            "anonymous: the PM and their leader see only aggregates. Open “My tasks” to answer."
+        )
+        % {"cycle": review.cycle.name},
+    )
+
+
+@transaction.atomic
+def peer_request_decline(*, request: PeerRequest, actor: Person, reason: str) -> None:
+    request = PeerRequest.objects.select_for_update().select_related("review").get(pk=request.pk)
+    if request.peer_id != actor.pk:
+        raise ReviewError(_("Only the person asked can decline."))
+    if request.status != PeerRequestStatus.APPROVED:
+        raise ReviewError(_("This request cannot be declined any more."))
+    if not reason.strip():
+        raise ReviewError(_("Give a reason for declining."))
+    request.status = PeerRequestStatus.DECLINED
+    request.decline_reason = reason.strip()
+    request.save(update_fields=["status", "decline_reason"])
+    audit_record(
+        cycle=request.review.cycle_id,
+        review=request.review,
+        action=AuditAction.PEER_REQUEST_CHANGED,
+        actor=actor,
+        subject={"person": request.peer_id},
+        changes=[
+            change("peerrequest.status", PeerRequestStatus.APPROVED, PeerRequestStatus.DECLINED)
+        ],
+        reason=request.decline_reason,
+    )
