@@ -1,4 +1,4 @@
-# One image for web, worker and beat (docker-compose.yml picks the command).
+# One image for web, worker and beat (docker-compose.yml picks the bin/serve subcommand).
 FROM node:20-bookworm-slim AS assets
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -21,9 +21,10 @@ ENV PYTHONPATH=/app
 COPY . .
 COPY --from=assets /app/node_modules node_modules/
 # collectstatic needs settings, not secrets: a throwaway key is used for this step only.
-RUN DJANGO_SECRET_KEY=collectstatic-only DJANGO_ALLOWED_HOSTS=localhost \
-    python manage.py collectstatic --noinput -v0 \
+RUN DJANGO_SECRET_KEY=collectstatic-only-not-a-secret-but-long-enough-to-pass \
+    DJANGO_ALLOWED_HOSTS=localhost DATABASE_URL=postgres://unused/unused \
+    bin/serve collectstatic \
     && mkdir -p /app/media && chown -R appraisal /app/media
 USER appraisal
 EXPOSE 8000
-CMD ["gunicorn", "appraisal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["bin/serve", "web"]

@@ -114,7 +114,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where collectstatic gathers files and WhiteNoise serves them from (the image bakes them in
+# at build time; CI's smoke run collects into a directory of its own).
+STATIC_ROOT = Path(env.str("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 # The project's own CSS and JS, and front-end packages installed by npm (package.json):
 # each vendor folder is mapped under static/vendor/<name>/ so nothing is hand-copied.
 NODE_MODULES = BASE_DIR / "node_modules"
