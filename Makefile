@@ -1,6 +1,6 @@
 # Two commands do all set-up on a fresh machine with Python 3.11+ and Node.js (npm):
 #   make run   - virtual environment, packages, migrations, demo company, server on :8000
-#   make test  - virtual environment, packages, ruff, migrations check, the whole test suite
+#   make test  - virtual environment, packages, ruff, djLint, migrations check, the whole test suite
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -38,12 +38,14 @@ browser:
 test: install browser
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/djlint templates --lint
 	DJANGO_SETTINGS_MODULE=appraisal.settings.test $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 lint:
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/djlint templates --lint
 
 format:
 	$(VENV)/bin/ruff check --fix .
