@@ -1,6 +1,8 @@
 import pytest
 
 from appraisal.demo import seed_organisation
+from kpis.services import catalog_load
+from tests.builders import people_by_username
 from tests.factories import PersonFactory, TeamFactory, make_admin, make_hr
 
 
@@ -8,6 +10,13 @@ from tests.factories import PersonFactory, TeamFactory, make_admin, make_hr
 def demo_company(db):
     """The demo company of `manage.py seed_demo`: 4 product teams and cross-functional peers."""
     return seed_organisation()
+
+
+@pytest.fixture
+def people(demo_company):
+    """The demo company's people by username, with the shipped KPI catalog loaded."""
+    catalog_load()
+    return people_by_username()
 
 
 @pytest.fixture

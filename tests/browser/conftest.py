@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from appraisal.demo import DEMO_PASSWORD
+
 # Playwright's sync API runs an event loop in the test thread; the Django ORM calls the
 # tests make between browser steps are ordinary synchronous code.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -100,3 +102,17 @@ def accessible(page):
         assert violations == [], f"{page.url}:\n" + "\n".join(violations)
 
     return check
+
+
+def sign_in_through_the_form(page, username: str, password: str = DEMO_PASSWORD) -> None:
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+@pytest.fixture
+def sign_in():
+    """Sign in on a page through the sign-in form: `sign_in(page, "chen.lin")`, with the
+    demo password unless another is given."""
+    return sign_in_through_the_form

@@ -16,13 +16,13 @@ from decimal import Decimal
 from django.utils import timezone, translation
 from playwright.sync_api import Page, expect
 
-from appraisal.demo import DEMO_PASSWORD, seed_organisation
+from appraisal.demo import DEMO_PASSWORD
 from appraisal.models import Person
 from kpis.models import ScorecardTemplate
-from kpis.services import catalog_load
 from reviews import services
 from reviews.computation import cycle_compute
 from reviews.models import AssessmentRole, Cycle, Phase, Review
+from tests.builders import HR, advance_to, build_cycle
 
 PEERS = ("luo.xin", "zheng.kai", "yang.qian")
 ACTUALS = {
@@ -281,39 +281,22 @@ class Journey:
 # --- the same states through the services, so each step can start on its own ----------------
 
 
-def company() -> dict[str, Person]:
-    seed_organisation()
-    catalog_load()
-    return {
-        person.user.username: person for person in Person.objects.select_related("user", "team")
-    }
-
-
 def setup_until(step: str, people: dict[str, Person]) -> None:
     """Bring the journey's cycle to the state right before `step`, through the services."""
     order = Journey.STEPS
     done = order[: order.index(step)]
     if not done:
         return
-    now = timezone.now()
-    hr = people["ye.qing"]
-    cycle = services.cycle_create(
+    hr = people[HR]
+    today = timezone.now().date()
+    cycle = build_cycle(
         actor=hr,
         name=CYCLE_NAME,
-        period_kind="quarter",
-        period_start=now.date(),
-        period_end=now.date(),
-        template=ScorecardTemplate.objects.get(key="tob_saas"),
-        self_assessment_deadline=now + timedelta(days=7),
-        review_deadline=now + timedelta(days=14),
-        calibration_deadline=now + timedelta(days=21),
-        acknowledgement_deadline=now + timedelta(days=28),
+        period=(today, today),
+        days=7,
+        pms=[p for p in people.values() if p.team.name == "Growth" and p.is_reviewed_pm],
+        phase=Phase.SELF_ASSESSMENT,
     )
-    services.cycle_add_participants(
-        cycle=cycle,
-        people=[p for p in people.values() if p.team.name == "Growth" and p.is_reviewed_pm],
-    )
-    cycle = services.cycle_open(cycle=cycle, actor=hr)
     review = cycle.reviews.get(person=people["chen.lin"])
     items = list(cycle.competency_items.all())
     if "pm_reports_rates_and_nominates" in done:
@@ -338,7 +321,7 @@ def setup_until(step: str, people: dict[str, Person]) -> None:
     if "leader_approves_peers" in done:
         services.peer_requests_approve(review=review, actor=review.leader, is_hr=False)
     if "hr_moves_to_review" in done:
-        cycle = services.cycle_advance(cycle=cycle, actor=hr, override_blockers=True)
+        cycle = advance_to(cycle, Phase.REVIEW, actor=hr)
     if "peers_rate" in done:
         for value, name in zip((3, 4, 5), PEERS, strict=True):
             answer = services.assessment_get_or_create(
@@ -366,7 +349,7 @@ def setup_until(step: str, people: dict[str, Person]) -> None:
             submit=True,
         )
     if "hr_computes_calibrates_and_publishes" in done:
-        cycle = services.cycle_advance(cycle=cycle, actor=hr, override_blockers=True)
+        cycle = advance_to(cycle, Phase.CALIBRATION, actor=hr)
         cycle_compute(cycle_id=cycle.pk)
         services.result_calibrate(review=review, actor=hr, grade="A", reason="cross-team work")
         cycle = services.cycle_advance(cycle=cycle, actor=hr)

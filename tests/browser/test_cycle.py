@@ -8,10 +8,10 @@ from playwright.sync_api import expect
 
 from kpis.services import catalog_load
 from reviews.models import Cycle, Phase, Rating
-from tests.browser.test_sign_in import sign_in
+from tests.builders import HR, build_cycle
 
 
-def test_hr_creates_a_cycle_adds_a_team_and_opens_it(page, demo_company, screenshot):
+def test_hr_creates_a_cycle_adds_a_team_and_opens_it(page, demo_company, screenshot, sign_in):
     catalog_load()
     sign_in(page, "ye.qing")
     page.get_by_role("navigation", name="Main navigation").get_by_role(
@@ -49,17 +49,8 @@ def test_hr_creates_a_cycle_adds_a_team_and_opens_it(page, demo_company, screens
     assert Cycle.objects.get(name="2027 Q1").phase == Phase.SELF_ASSESSMENT
 
 
-def test_a_pms_draft_saves_as_they_type_and_survives_a_reload(page, demo_company, screenshot):
-    from tests.reviews.conftest import make_cycle
-
-    catalog_load()
-    from appraisal.models import Person
-    from reviews import services
-
-    people = {person.user.username: person for person in Person.objects.select_related("user")}
-    cycle = make_cycle(people)
-    services.cycle_add_participants(cycle=cycle, people=[people["chen.lin"]])
-    services.cycle_open(cycle=cycle, actor=people["ye.qing"])
+def test_a_pms_draft_saves_as_they_type_and_survives_a_reload(page, people, screenshot, sign_in):
+    cycle = build_cycle(actor=people[HR], pms=[people["chen.lin"]], phase=Phase.SELF_ASSESSMENT)
     item = cycle.competency_items.first()
 
     sign_in(page, "chen.lin")

@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from tests.browser.journey import Journey, company, setup_until
+from tests.browser.journey import Journey, setup_until
+from tests.builders import demo_people
 
 BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 
@@ -52,7 +53,7 @@ def journey(page, screenshot, accessible, live_server, computation_worker):
             screenshot=screenshot,
             accessible=accessible,
             base_url=live_server.url,
-            people=company(),
+            people=demo_people(),
             has_worker=computation_worker,
         )
 

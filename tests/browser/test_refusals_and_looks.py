@@ -8,7 +8,6 @@ from playwright.sync_api import expect
 
 from reviews.demo import PAST_CYCLE, REVIEW_CYCLE, SELF_CYCLE
 from reviews.models import Cycle, Review
-from tests.browser.test_sign_in import sign_in
 
 
 @pytest.fixture
@@ -21,7 +20,7 @@ def demo(db):
     }
 
 
-def test_a_pm_opening_another_pms_review_is_refused(page, demo, screenshot):
+def test_a_pm_opening_another_pms_review_is_refused(page, demo, screenshot, sign_in):
     other = Review.objects.get(cycle=demo["self_cycle"], person__user__username="sun.hao")
     sign_in(page, "wu.xia")
 
@@ -33,7 +32,7 @@ def test_a_pm_opening_another_pms_review_is_refused(page, demo, screenshot):
     screenshot("refused-other-pm")
 
 
-def test_a_peer_opening_the_results_is_refused(page, demo, screenshot):
+def test_a_peer_opening_the_results_is_refused(page, demo, screenshot, sign_in):
     sign_in(page, "luo.xin")
 
     response = page.goto(f"/cycles/{demo['past_cycle'].pk}/results/")
@@ -44,7 +43,7 @@ def test_a_peer_opening_the_results_is_refused(page, demo, screenshot):
     screenshot("refused-peer-results")
 
 
-def test_a_leader_opening_another_teams_review_is_refused(page, demo):
+def test_a_leader_opening_another_teams_review_is_refused(page, demo, sign_in):
     commerce = Review.objects.get(cycle=demo["review_cycle"], person__user__username="liu.yang")
     sign_in(page, "zhou.min")
 
@@ -67,7 +66,9 @@ PHONE = {"width": 390, "height": 844}
         ("zhou.min", "/team/"),
     ],
 )
-def test_main_pages_fit_a_phone_screen(browser, live_server, demo, username, path, request):
+def test_main_pages_fit_a_phone_screen(
+    browser, live_server, demo, username, path, request, sign_in
+):
     from tests.browser.conftest import SCREENSHOTS
 
     context = browser.new_context(base_url=live_server.url, viewport=PHONE, is_mobile=True)

@@ -9,10 +9,9 @@ from playwright.sync_api import expect
 
 from reviews.demo import REVIEW_CYCLE
 from reviews.models import Acknowledgement, Calibration, Cycle
-from tests.browser.test_sign_in import sign_in
 
 
-def test_hr_computes_calibrates_publishes_and_the_pm_acknowledges(page, db, screenshot):
+def test_hr_computes_calibrates_publishes_and_the_pm_acknowledges(page, db, screenshot, sign_in):
     call_command("seed_demo", stdout=io.StringIO())
     cycle = Cycle.objects.get(name=REVIEW_CYCLE)
 

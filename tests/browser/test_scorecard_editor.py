@@ -7,13 +7,12 @@ from playwright.sync_api import expect
 
 from kpis.models import ScorecardTemplate
 from kpis.services import catalog_load
-from tests.browser.test_sign_in import sign_in
 
 SCENARIO = Path(__file__).resolve().parents[2] / "kpis" / "scenarios" / "ecommerce_quarter.json"
 
 
 def test_admin_clones_ecommerce_moves_weight_to_competencies_saves_and_previews(
-    page, demo_company, screenshot
+    page, demo_company, screenshot, sign_in
 ):
     catalog_load()
     sign_in(page, "pan.yu")
@@ -58,7 +57,7 @@ def test_admin_clones_ecommerce_moves_weight_to_competencies_saves_and_previews(
     assert ScorecardTemplate.objects.get(key="ecommerce").kpi_section_weight == 70
 
 
-def test_a_save_that_breaks_a_rule_is_refused_with_the_item_named(page, demo_company):
+def test_a_save_that_breaks_a_rule_is_refused_with_the_item_named(page, demo_company, sign_in):
     catalog_load()
     template = ScorecardTemplate.objects.get(key="tob_saas")
     sign_in(page, "pan.yu")

@@ -5,14 +5,7 @@ from playwright.sync_api import expect
 from appraisal.demo import DEMO_PASSWORD
 
 
-def sign_in(page, username: str, password: str = DEMO_PASSWORD) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-
-
-def test_a_demo_pm_signs_in_and_sees_my_tasks(page, demo_company, screenshot):
+def test_a_demo_pm_signs_in_and_sees_my_tasks(page, demo_company, screenshot, sign_in):
     page.goto("/")
     expect(page).to_have_url(re.compile(r"/accounts/login/"))
     screenshot("sign-in")
@@ -27,14 +20,14 @@ def test_a_demo_pm_signs_in_and_sees_my_tasks(page, demo_company, screenshot):
     screenshot("my-tasks")
 
 
-def test_a_wrong_password_keeps_the_pm_on_the_sign_in_page(page, demo_company):
+def test_a_wrong_password_keeps_the_pm_on_the_sign_in_page(page, demo_company, sign_in):
     sign_in(page, "chen.lin", "not-the-password")
 
     expect(page.get_by_text("Please enter a correct username and password")).to_be_visible()
     expect(page).to_have_url(re.compile(r"/accounts/login/"))
 
 
-def test_hr_signs_in_and_sees_the_people_directory(page, demo_company, screenshot):
+def test_hr_signs_in_and_sees_the_people_directory(page, demo_company, screenshot, sign_in):
     sign_in(page, "ye.qing")
     page.get_by_role("navigation", name="Main navigation").get_by_role(
         "link", name="People"

@@ -1,50 +1,22 @@
-from datetime import timedelta
+"""Cycles of the demo company, built with tests.builders (through the real services)."""
 
 import pytest
-from django.utils import timezone
 
-from appraisal.models import Person
-from kpis.models import ScorecardTemplate
-from kpis.services import catalog_load
-from reviews import services
-
-
-@pytest.fixture
-def people(demo_company):
-    catalog_load()
-    return {
-        person.user.username: person for person in Person.objects.select_related("user", "team")
-    }
-
-
-def make_cycle(people, *, template_key="tob_saas", days=14):
-    now = timezone.now()
-    return services.cycle_create(
-        actor=people["ye.qing"],
-        name="2026 Q4",
-        period_kind="quarter",
-        period_start=now.date() - timedelta(days=60),
-        period_end=now.date() + timedelta(days=30),
-        template=ScorecardTemplate.objects.get(key=template_key),
-        self_assessment_deadline=now + timedelta(days=days),
-        review_deadline=now + timedelta(days=days * 2),
-        calibration_deadline=now + timedelta(days=days * 3),
-        acknowledgement_deadline=now + timedelta(days=days * 4),
-    )
+from reviews.models import Phase
+from tests.builders import GROWTH_PMS, HR, advance_to, build_cycle, calibration_company
 
 
 @pytest.fixture
 def draft_cycle(people):
-    cycle = make_cycle(people)
-    growth = [people[name] for name in ("chen.lin", "wang.fang", "li.na", "zhang.wei")]
-    services.cycle_add_participants(cycle=cycle, people=growth)
-    return cycle
+    """A draft of the ToB SaaS template with the Growth team's four PMs."""
+    return build_cycle(actor=people[HR], pms=[people[name] for name in GROWTH_PMS])
 
 
 @pytest.fixture
 def open_cycle(draft_cycle, people, django_capture_on_commit_callbacks):
+    """The draft, opened (its e-mails sent)."""
     with django_capture_on_commit_callbacks(execute=True):
-        return services.cycle_open(cycle=draft_cycle, actor=people["ye.qing"])
+        return advance_to(draft_cycle, Phase.SELF_ASSESSMENT, actor=people[HR])
 
 
 @pytest.fixture
@@ -52,4 +24,7 @@ def lin_review(open_cycle, people):
     return open_cycle.reviews.get(person=people["chen.lin"])
 
 
-PEERS = ("luo.xin", "zheng.kai", "yang.qian", "han.mei")
+@pytest.fixture
+def company(db):
+    """A cycle in calibration, computed: (cycle, leader, the leader's 2 reviews, HR)."""
+    return calibration_company()

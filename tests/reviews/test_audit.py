@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from tests.reviews.conftest import PEERS
+from tests.builders import PEERS
 
 pytestmark = pytest.mark.django_db
 

@@ -18,9 +18,8 @@ from reviews.models import (
     PeerRequestStatus,
     Phase,
 )
+from tests.builders import PEERS, load_into_cycle
 from tests.factories import make_hr
-from tests.reviews.conftest import PEERS
-from tests.reviews.test_computation import load_into_cycle
 
 pytestmark = pytest.mark.django_db
 

@@ -9,163 +9,25 @@ import json
 import os
 import signal
 import time
-from datetime import timedelta
 from decimal import Decimal
 from math import ceil
-from pathlib import Path
 
 import pytest
 from django.db import connection
-from django.utils import timezone
 
-from appraisal.models import Person, Team
+from appraisal.models import Person
 from kpis import scoring
-from kpis.models import Competency, Direction, Kpi, ScorecardTemplate
-from kpis.scenario import parse_scenario, scorecard_to_dict
-from kpis.services import catalog_load
 from reviews import computation
 from reviews.computation import compute_request, cycle_compute
 from reviews.explanations import unpack
-from reviews.models import (
-    Assessment,
-    AssessmentRole,
-    ComputationJob,
-    Cycle,
-    CycleCompetency,
-    CycleKpi,
-    JobStatus,
-    KpiActual,
-    Phase,
-    Rating,
-    Result,
-    Review,
-)
-from tests.factories import PersonFactory, TeamFactory
+from reviews.models import AssessmentRole, ComputationJob, JobStatus, Phase, Result, Review
+from tests.builders import HR, PEERS, SCENARIOS, advance_to, cycle_with_pms, load_into_cycle
+from tests.factories import ComputationJobFactory
 
 pytestmark = pytest.mark.django_db
-SCENARIOS = Path(__file__).resolve().parents[2] / "kpis" / "scenarios"
 EXPECTED = sorted(
     path.name.removesuffix(".expected.json") for path in SCENARIOS.glob("*.expected.json")
 )
-
-
-def load_into_cycle(name: str) -> tuple[Cycle, dict[str, Review]]:
-    """A cycle in the database holding exactly the scenario's scorecard and inputs."""
-    scenario = parse_scenario(
-        json.loads((SCENARIOS / f"{name}.json").read_text(), parse_float=Decimal)
-    )
-    card = scenario.scorecard
-    settings = scorecard_to_dict(card)
-    catalog_load()
-    now = timezone.now()
-    hr = PersonFactory(name="HR")
-    cycle = Cycle.objects.create(
-        name=name,
-        period_kind="quarter",
-        period_start=now.date(),
-        period_end=now.date(),
-        template=ScorecardTemplate.objects.first(),
-        phase=Phase.CALIBRATION,
-        self_assessment_deadline=now - timedelta(days=3),
-        review_deadline=now - timedelta(days=2),
-        calibration_deadline=now + timedelta(days=2),
-        acknowledgement_deadline=now + timedelta(days=3),
-        scorecard={
-            **{
-                key: value for key, value in settings.items() if key not in ("kpis", "competencies")
-            },
-            # as cycle_open freezes it: jsonb keeps no key order, so the grade order is a list
-            "grade_order": list(
-                card.grading.bands if card.grading.mode == "bands" else card.grading.quotas
-            ),
-        },
-        created_by=hr,
-    )
-    kpi_items = {}
-    for position, item in enumerate(card.kpis):
-        kpi, _ = Kpi.objects.get_or_create(
-            key=f"scenario-{item.key}",
-            defaults={
-                "name": item.key,
-                "category": "business",
-                "unit": "count",
-                "direction": item.direction,
-                "definition": "-",
-            },
-        )
-        kpi_items[item.key] = CycleKpi.objects.create(
-            cycle=cycle,
-            kpi=kpi,
-            position=position,
-            direction=Direction(item.direction),
-            threshold=item.threshold,
-            target=item.target,
-            stretch=item.stretch,
-            weight=item.weight,
-        )
-    competency_items = {}
-    for position, item in enumerate(card.competencies):
-        competency, _ = Competency.objects.get_or_create(
-            key=f"scenario-{item.key}", defaults={"name": item.key, "description": "-"}
-        )
-        competency_items[item.key] = CycleCompetency.objects.create(
-            cycle=cycle, competency=competency, position=position, weight=item.weight
-        )
-    peers = [PersonFactory(name=f"Peer {index}") for index in range(8)]
-    reviews = {}
-    for participant in scenario.participants:
-        team = TeamFactory(name=f"team-{name}-{participant.team}")
-        leader = PersonFactory(team=team)
-        person = PersonFactory(
-            team=team, leader=leader, is_reviewed_pm=True, name=str(participant.id)
-        )
-        review = Review.objects.create(
-            cycle=cycle,
-            person=person,
-            leader=leader,
-            team=team,
-            adjustment=participant.adjustment,
-            adjustment_reason=participant.adjustment_reason,
-        )
-        reviews[participant.id] = review
-        for key, actual in participant.actuals.items():
-            if hasattr(actual, "reason"):
-                KpiActual.objects.create(
-                    review=review, item=kpi_items[key], excused_reason=actual.reason
-                )
-            else:
-                KpiActual.objects.create(review=review, item=kpi_items[key], reported_value=actual)
-        assessments = {}
-
-        def assessment(role, assessor, review=review, assessments=assessments):
-            key = (role, assessor.pk)
-            if key not in assessments:
-                assessments[key] = Assessment.objects.create(
-                    review=review, assessor=assessor, role=role, submitted_at=timezone.now()
-                )
-            return assessments[key]
-
-        for key, ratings in participant.ratings.items():
-            item = competency_items[key]
-            if ratings.self_rating is not None:
-                Rating.objects.create(
-                    assessment=assessment(AssessmentRole.SELF, person),
-                    competency=item,
-                    value=ratings.self_rating,
-                )
-            if ratings.leader_rating is not None:
-                Rating.objects.create(
-                    assessment=assessment(AssessmentRole.LEADER, leader),
-                    competency=item,
-                    value=ratings.leader_rating,
-                )
-            for index, value in enumerate(ratings.peer_ratings):
-                Rating.objects.create(
-                    assessment=assessment(AssessmentRole.PEER, peers[index]),
-                    competency=item,
-                    value=value,
-                )
-    return cycle, reviews
 
 
 def as_output(value) -> str | None:
@@ -320,30 +182,11 @@ def test_a_burst_of_requests_queues_one_run(django_capture_on_commit_callbacks):
     assert len(callbacks) == 1  # one task sent, at commit
 
 
-def _cycle_with_pms(count: int) -> Cycle:
-    cycle, _reviews = load_into_cycle("worked_example")
-    team = Team.objects.filter(name__startswith="team-worked_example").first()
-    leader = PersonFactory(team=team)
-    items = list(cycle.competency_items.all())
-    kpis = list(cycle.kpi_items.all())
-    for _ in range(count):
-        person = PersonFactory(team=team, leader=leader, is_reviewed_pm=True)
-        review = Review.objects.create(cycle=cycle, person=person, leader=leader, team=team)
-        KpiActual.objects.create(review=review, item=kpis[0], reported_value=Decimal(12))
-        own = Assessment.objects.create(
-            review=review, assessor=person, role=AssessmentRole.SELF, submitted_at=timezone.now()
-        )
-        Rating.objects.bulk_create(
-            Rating(assessment=own, competency=item, value=3) for item in items
-        )
-    return cycle
-
-
 @pytest.mark.parametrize("extra_pms", [5, 195])  # 10 and 200 PMs in all, as issue 5 asks
 def test_the_computation_query_count_does_not_grow_with_pms(extra_pms):
     from django.test.utils import CaptureQueriesContext
 
-    cycle = _cycle_with_pms(extra_pms)
+    cycle = cycle_with_pms(extra_pms)
 
     with CaptureQueriesContext(connection) as captured:
         cycle_compute(cycle_id=cycle.pk)
@@ -373,15 +216,12 @@ def test_leader_submissions_queue_one_coalesced_run(
     people, lin_review, django_capture_on_commit_callbacks
 ):
     from reviews import services
-    from tests.reviews.conftest import PEERS
 
     services.peer_nominations_set(
         review=lin_review, actor=lin_review.person, peers=[people[n] for n in PEERS]
     )
     services.peer_requests_approve(review=lin_review, actor=lin_review.leader, is_hr=False)
-    cycle = services.cycle_advance(
-        cycle=lin_review.cycle, actor=people["ye.qing"], override_blockers=True
-    )
+    cycle = advance_to(lin_review.cycle, Phase.REVIEW, actor=people[HR])
     items = list(cycle.competency_items.all())
 
     with django_capture_on_commit_callbacks(execute=False):
@@ -434,7 +274,7 @@ def test_a_second_message_for_a_finished_job_does_nothing():
     from reviews.tasks import compute_cycle
 
     cycle, _reviews = load_into_cycle("worked_example")
-    job = ComputationJob.objects.create(cycle=cycle)
+    job = ComputationJobFactory(cycle=cycle)
 
     assert compute_cycle.delay(cycle_id=cycle.pk, job_id=job.pk).get() == 5
     assert compute_cycle.delay(cycle_id=cycle.pk, job_id=job.pk).get() == 0

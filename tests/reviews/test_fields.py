@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from reviews.computation import cycle_compute
 from reviews.fields import JSONText
 from reviews.models import Result
-from tests.reviews.test_computation import load_into_cycle
+from tests.builders import load_into_cycle
 
 pytestmark = pytest.mark.django_db
 

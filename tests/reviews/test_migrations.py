@@ -8,7 +8,7 @@ from django.db import connection
 
 from reviews.computation import cycle_compute
 from reviews.models import Result
-from tests.reviews.test_computation import load_into_cycle
+from tests.builders import load_into_cycle
 
 
 def stored_explanations() -> dict[int, dict]:

@@ -5,100 +5,17 @@ Each test measures a page with few PMs, adds many more (with every input a real 
 actuals, self, leader and peer assessments, peer requests, computed results, calibrations,
 acknowledgements), measures again, and asserts the same number of queries."""
 
-from decimal import Decimal
-
 import pytest
-from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from appraisal.models import Team
-from reviews.computation import cycle_compute
-from reviews.models import (
-    Acknowledgement,
-    Assessment,
-    AssessmentRole,
-    Calibration,
-    KpiActual,
-    PeerRequest,
-    PeerRequestStatus,
-    Phase,
-    Rating,
-    Review,
-)
-from tests.factories import PersonFactory, TeamFactory, make_hr
-from tests.reviews.test_computation import load_into_cycle
+from reviews.models import Assessment, Phase, Review
+from tests.builders import grow, set_phase, signed_in
+from tests.factories import AcknowledgementFactory
 
 pytestmark = pytest.mark.django_db
 
 LIMIT = 40  # a ceiling, so that a page gone quadratic fails fast with its queries listed
-
-
-def signed_in(person) -> Client:
-    client = Client()
-    client.force_login(person.user)
-    return client
-
-
-def add_pms(cycle, *, leader, count: int, hr, calibrate_every: int = 3) -> list[Review]:
-    """`count` PMs under `leader`, each with every input of a finished review."""
-    team = leader.team
-    kpis = list(cycle.kpi_items.all())
-    competencies = list(cycle.competency_items.all())
-    peers = [PersonFactory(name=f"Peer of {leader.name} {index}") for index in range(3)]
-    reviews = []
-    for _ in range(count):
-        person = PersonFactory(team=team, leader=leader, is_reviewed_pm=True)
-        review = Review.objects.create(cycle=cycle, person=person, leader=leader, team=team)
-        KpiActual.objects.bulk_create(
-            KpiActual(review=review, item=item, reported_value=Decimal(12)) for item in kpis
-        )
-        raters = [(person, AssessmentRole.SELF), (leader, AssessmentRole.LEADER)]
-        raters += [(peer, AssessmentRole.PEER) for peer in peers]
-        for assessor, role in raters:
-            assessment = Assessment.objects.create(
-                review=review, assessor=assessor, role=role, submitted_at=timezone.now()
-            )
-            Rating.objects.bulk_create(
-                Rating(assessment=assessment, competency=item, value=4) for item in competencies
-            )
-        PeerRequest.objects.bulk_create(
-            PeerRequest(
-                review=review,
-                peer=peer,
-                status=PeerRequestStatus.SUBMITTED,
-                nominated_by=person,
-                approved_by=leader,
-            )
-            for peer in peers
-        )
-        reviews.append(review)
-    for review in reviews[::calibrate_every]:
-        Calibration.objects.create(review=review, grade="A", reason="Calibrated", calibrated_by=hr)
-    return reviews
-
-
-def new_leader(name: str):
-    return PersonFactory(name=name, team=TeamFactory(name=f"Team of {name}"))
-
-
-@pytest.fixture
-def company():
-    """A cycle in calibration: the worked example's PMs, one leader with 2 more PMs, HR."""
-    cycle, _reviews = load_into_cycle("worked_example")
-    hr = make_hr(name="HR Pages")
-    leader = new_leader("Leader Small")
-    mine = add_pms(cycle, leader=leader, count=2, hr=hr)
-    cycle_compute(cycle_id=cycle.pk)
-    return cycle, leader, mine, hr
-
-
-def grow(cycle, leader, hr, *, mine: int = 10, teams: int = 6, per_team: int = 6) -> None:
-    """More PMs: `mine` under `leader`, and `teams` other teams of `per_team`; recompute."""
-    add_pms(cycle, leader=leader, count=mine, hr=hr)
-    for index in range(teams):
-        add_pms(cycle, leader=new_leader(f"Leader {index}"), count=per_team, hr=hr)
-    cycle_compute(cycle_id=cycle.pk)
 
 
 def count_queries(client, url, django_assert_max_num_queries, **params) -> tuple[int, str]:
@@ -107,11 +24,6 @@ def count_queries(client, url, django_assert_max_num_queries, **params) -> tuple
         response = client.get(url, params)
     assert response.status_code == 200
     return len(captured.captured_queries), response.content.decode()
-
-
-def publish(cycle) -> None:
-    cycle.phase = Phase.PUBLISHED
-    cycle.save(update_fields=["phase"])
 
 
 # --- the leader's team page -------------------------------------------------------------------
@@ -135,8 +47,8 @@ def test_the_published_team_page_with_its_ranking_keeps_its_query_count(
     company, django_assert_max_num_queries
 ):
     cycle, leader, mine, hr = company
-    publish(cycle)
-    Acknowledgement.objects.create(review=mine[1], comment="Read it")
+    set_phase(cycle, Phase.PUBLISHED)
+    AcknowledgementFactory(review=mine[1], comment="Read it")
     client = signed_in(leader)
     url = reverse("reviews:team_cycle", args=[cycle.pk])
     small, before = count_queries(client, url, django_assert_max_num_queries)
@@ -184,7 +96,7 @@ def test_the_leader_reads_a_published_result_in_as_many_queries_at_any_size(
     company, django_assert_max_num_queries
 ):
     cycle, leader, mine, hr = company
-    publish(cycle)
+    set_phase(cycle, Phase.PUBLISHED)
     client = signed_in(leader)
     url = reverse("reviews:result_detail", args=[mine[1].pk])
     small, _content = count_queries(client, url, django_assert_max_num_queries)

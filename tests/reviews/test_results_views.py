@@ -6,30 +6,16 @@ import io
 
 import pytest
 from django.core import mail
-from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
 
 from reviews import services
 from reviews.computation import cycle_compute
-from reviews.models import (
-    Acknowledgement,
-    Calibration,
-    ComputationJob,
-    JobStatus,
-    Phase,
-    Review,
-)
-from tests.factories import PersonFactory, make_hr
-from tests.reviews.test_computation import load_into_cycle
+from reviews.models import Acknowledgement, Calibration, ComputationJob, JobStatus, Phase, Review
+from tests.builders import HR, advance_to, cycle_with_pms, load_into_cycle, publish, signed_in
+from tests.factories import ComputationJobFactory, PersonFactory, make_hr
 
 pytestmark = pytest.mark.django_db
-
-
-def signed_in(person) -> Client:
-    client = Client()
-    client.force_login(person.user)
-    return client
 
 
 @pytest.fixture
@@ -37,10 +23,6 @@ def computed():
     cycle, reviews = load_into_cycle("worked_example")
     cycle_compute(cycle_id=cycle.pk)
     return cycle, reviews, make_hr(name="HR Lead")
-
-
-def publish(cycle, hr):
-    return services.cycle_advance(cycle=cycle, actor=hr, override_blockers=True)
 
 
 def test_hr_computes_and_the_progress_bar_reloads_the_page_when_done(
@@ -63,9 +45,7 @@ def test_hr_computes_and_the_progress_bar_reloads_the_page_when_done(
 
 def test_a_running_job_shows_a_polling_progress_bar(computed):
     cycle, _reviews, hr = computed
-    ComputationJob.objects.create(
-        cycle=cycle, status=JobStatus.RUNNING, progress=40, stage="Scoring"
-    )
+    ComputationJobFactory(cycle=cycle, status=JobStatus.RUNNING, progress=40, stage="Scoring")
 
     content = signed_in(hr).get(reverse("reviews:cycle_results", args=[cycle.pk])).content.decode()
 
@@ -81,9 +61,7 @@ def test_the_progress_bar_follows_each_step_the_worker_writes(computed):
     cycle, _reviews, hr = computed
     client = signed_in(hr)
     progress_url = reverse("reviews:cycle_results_progress", args=[cycle.pk])
-    job = ComputationJob.objects.create(
-        cycle=cycle, status=JobStatus.RUNNING, progress=10, stage="Reading"
-    )
+    job = ComputationJobFactory(cycle=cycle, status=JobStatus.RUNNING, progress=10, stage="Reading")
     assert 'aria-valuenow="10"' in client.get(progress_url).content.decode()
     assert 'aria-valuenow="10"' in client.get(progress_url).content.decode()
 
@@ -328,10 +306,7 @@ def test_the_explained_steps_follow_a_recomputation_with_new_inputs(computed):
 
 
 def test_publishing_without_results_is_blocked(people, open_cycle):
-    cycle = services.cycle_advance(
-        cycle=open_cycle, actor=people["ye.qing"], override_blockers=True
-    )
-    cycle = services.cycle_advance(cycle=cycle, actor=people["ye.qing"], override_blockers=True)
+    cycle = advance_to(open_cycle, Phase.CALIBRATION, actor=people[HR])
 
     with pytest.raises(services.PhaseBlocked) as blocked:
         services.cycle_advance(cycle=cycle, actor=people["ye.qing"])
@@ -418,9 +393,7 @@ def test_the_results_page_query_count_does_not_grow_with_pms(
 
 
 def test_large_cycles_are_paginated_with_a_constant_query_count(django_assert_max_num_queries):
-    from tests.reviews.test_computation import _cycle_with_pms
-
-    cycle = _cycle_with_pms(110)
+    cycle = cycle_with_pms(110)
     cycle_compute(cycle_id=cycle.pk)
     client = signed_in(make_hr(name="HR Paging"))
     url = reverse("reviews:cycle_results", args=[cycle.pk])

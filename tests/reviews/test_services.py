@@ -23,7 +23,7 @@ from reviews.models import (
     Rating,
 )
 from reviews.selectors import peer_aggregates
-from tests.reviews.conftest import PEERS
+from tests.builders import HR, PEERS, build_cycle, in_review_with_peers
 
 pytestmark = pytest.mark.django_db
 
@@ -80,9 +80,7 @@ def test_a_person_without_a_leader_cannot_be_added(draft_cycle, people):
 
 
 def test_an_empty_draft_cannot_be_opened(people):
-    from tests.reviews.conftest import make_cycle
-
-    cycle = make_cycle(people)
+    cycle = build_cycle(actor=people[HR])
 
     with pytest.raises(services.ReviewError):
         services.cycle_open(cycle=cycle, actor=people["ye.qing"])
@@ -341,17 +339,8 @@ def test_a_peer_declines_only_with_a_reason(lin_review, people):
     )
 
 
-def _in_review_with_peers(review, people, names=PEERS):
-    services.peer_nominations_set(
-        review=review, actor=review.person, peers=[people[n] for n in names]
-    )
-    services.peer_requests_approve(review=review, actor=review.leader, is_hr=False)
-    services.cycle_advance(cycle=review.cycle, actor=people["ye.qing"], override_blockers=True)
-    review.cycle.refresh_from_db()
-
-
 def test_peer_aggregates_are_shown_only_with_the_minimum_number_of_answers(lin_review, people):
-    _in_review_with_peers(lin_review, people)
+    in_review_with_peers(lin_review, people)
     item = lin_review.cycle.competency_items.first()
     for name, value in (("luo.xin", 3), ("zheng.kai", 4)):
         assessment = services.assessment_get_or_create(
@@ -384,7 +373,7 @@ def test_the_leader_corrects_an_actual_and_both_values_are_kept(lin_review, peop
         actuals={mau.pk: services.ActualInput(Decimal(18), "")},
         submit=True,
     )
-    _in_review_with_peers(lin_review, people)
+    in_review_with_peers(lin_review, people)
 
     services.actual_verify(review=lin_review, item=mau, actor=people["zhou.min"], value=Decimal(17))
 
@@ -394,7 +383,7 @@ def test_the_leader_corrects_an_actual_and_both_values_are_kept(lin_review, peop
 
 
 def test_the_leader_excuses_a_kpi_with_a_reason(lin_review, people):
-    _in_review_with_peers(lin_review, people)
+    in_review_with_peers(lin_review, people)
     nps = lin_review.cycle.kpi_items.get(kpi__key="nps")
 
     services.actual_verify(
@@ -414,7 +403,7 @@ def test_the_leader_excuses_a_kpi_with_a_reason(lin_review, people):
 def test_an_adjustment_out_of_bounds_or_without_reason_is_refused(
     lin_review, people, points, reason, message
 ):
-    _in_review_with_peers(lin_review, people)
+    in_review_with_peers(lin_review, people)
 
     with pytest.raises(services.ReviewError) as refused:
         services.review_adjust(
@@ -427,7 +416,7 @@ def test_an_adjustment_out_of_bounds_or_without_reason_is_refused(
 
 
 def test_only_the_pms_leader_verifies_actuals(lin_review, people):
-    _in_review_with_peers(lin_review, people)
+    in_review_with_peers(lin_review, people)
     mau = lin_review.cycle.kpi_items.get(kpi__key="mau_growth")
 
     with pytest.raises(services.ReviewError):

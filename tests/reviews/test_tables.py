@@ -2,34 +2,13 @@
 written in Python (reviews/templatetags/review_rows.py), so every branch is pinned here."""
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
-from reviews.computation import cycle_compute
-from reviews.models import Calibration, Cycle, PeerRequest, PeerRequestStatus, Phase
-from tests.factories import PersonFactory, make_hr
-from tests.reviews.test_computation import load_into_cycle
-from tests.reviews.test_page_queries import add_pms, new_leader
+from reviews.models import Calibration, Cycle, PeerRequestStatus, Phase
+from tests.builders import signed_in
+from tests.factories import PeerRequestFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def company():
-    """A cycle in calibration: the worked example, and one leader with 2 PMs (the first
-    calibrated to "A"), all computed; HR."""
-    cycle, _reviews = load_into_cycle("worked_example")
-    hr = make_hr(name="HR Tables")
-    leader = new_leader("Leader Tables")
-    mine = add_pms(cycle, leader=leader, count=2, hr=hr)
-    cycle_compute(cycle_id=cycle.pk)
-    return cycle, leader, mine, hr
-
-
-def signed_in(person) -> Client:
-    client = Client()
-    client.force_login(person.user)
-    return client
 
 
 def row_of(content: str, name: str) -> str:
@@ -82,11 +61,8 @@ def test_the_cycle_table_shows_progress_and_nominations_waiting_for_approval(com
     cycle, _leader, mine, hr = company
     review = mine[0]
     for _ in range(2):
-        PeerRequest.objects.create(
-            review=review,
-            peer=PersonFactory(),
-            status=PeerRequestStatus.NOMINATED,
-            nominated_by=review.person,
+        PeerRequestFactory(
+            review=review, status=PeerRequestStatus.NOMINATED, nominated_by=review.person
         )
 
     content = signed_in(hr).get(reverse("reviews:cycle_detail", args=[cycle.pk])).content

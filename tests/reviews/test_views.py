@@ -10,7 +10,7 @@ from django.utils import timezone
 from kpis.models import ScorecardTemplate
 from reviews import services
 from reviews.models import Assessment, AssessmentRole, Cycle, Phase, Rating
-from tests.reviews.conftest import PEERS
+from tests.builders import PEERS, in_review_with_peers
 
 pytestmark = pytest.mark.django_db
 
@@ -247,14 +247,6 @@ def test_my_tasks_lists_the_self_assessment_until_it_is_submitted(people, lin_re
 # --- peers and leaders ----------------------------------------------------------------------
 
 
-def _in_review(review, people):
-    services.peer_nominations_set(
-        review=review, actor=review.person, peers=[people[n] for n in PEERS]
-    )
-    services.peer_requests_approve(review=review, actor=review.leader, is_hr=False)
-    services.cycle_advance(cycle=review.cycle, actor=people["ye.qing"], override_blockers=True)
-
-
 def test_a_pm_nominates_peers_in_the_browser(people, lin_review, client):
     response = login(client, people["chen.lin"]).post(
         reverse("reviews:peers", args=[lin_review.pk]),
@@ -285,7 +277,7 @@ def test_peer_lists_are_not_open_to_others(people, lin_review, client, name):
 
 
 def test_each_peer_sees_only_their_own_request(people, lin_review, client):
-    _in_review(lin_review, people)
+    in_review_with_peers(lin_review, people)
     request = lin_review.peer_requests.get(peer=people["luo.xin"])
     url = reverse("reviews:peer_request", args=[request.pk])
 
@@ -295,7 +287,7 @@ def test_each_peer_sees_only_their_own_request(people, lin_review, client):
 
 
 def test_peer_ratings_reach_the_leader_only_as_an_anonymous_aggregate(people, lin_review, client):
-    _in_review(lin_review, people)
+    in_review_with_peers(lin_review, people)
     for name, value in (("luo.xin", "3"), ("zheng.kai", "4"), ("yang.qian", "5")):
         request = lin_review.peer_requests.get(peer=people[name])
         login(client, people[name]).post(
@@ -317,7 +309,7 @@ def test_peer_ratings_reach_the_leader_only_as_an_anonymous_aggregate(people, li
 
 
 def test_below_the_minimum_the_leader_sees_no_peer_figure(people, lin_review, client):
-    _in_review(lin_review, people)
+    in_review_with_peers(lin_review, people)
     request = lin_review.peer_requests.get(peer=people["luo.xin"])
     login(client, people["luo.xin"]).post(
         reverse("reviews:peer_request", args=[request.pk]),
@@ -335,7 +327,7 @@ def test_below_the_minimum_the_leader_sees_no_peer_figure(people, lin_review, cl
 
 
 def test_the_pm_never_sees_who_rated_what(people, lin_review, client):
-    _in_review(lin_review, people)
+    in_review_with_peers(lin_review, people)
     request = lin_review.peer_requests.get(peer=people["luo.xin"])
     login(client, people["luo.xin"]).post(
         reverse("reviews:peer_request", args=[request.pk]),
@@ -352,7 +344,7 @@ def test_the_pm_never_sees_who_rated_what(people, lin_review, client):
 
 @pytest.mark.parametrize("name", ["chen.lin", "sarah.johnson", "luo.xin"])
 def test_only_the_pms_leader_opens_the_leader_review(people, lin_review, client, name):
-    _in_review(lin_review, people)
+    in_review_with_peers(lin_review, people)
 
     assert (
         login(client, people[name])
@@ -363,7 +355,7 @@ def test_only_the_pms_leader_opens_the_leader_review(people, lin_review, client,
 
 
 def test_the_leader_verifies_adjusts_rates_and_submits(people, lin_review, client):
-    _in_review(lin_review, people)
+    in_review_with_peers(lin_review, people)
     client = login(client, people["zhou.min"])
     url = reverse("reviews:leader_review", args=[lin_review.pk])
     mau = lin_review.cycle.kpi_items.get(kpi__key="mau_growth")

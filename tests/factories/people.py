@@ -1,4 +1,4 @@
-"""Factories for every model the tests build, in one place."""
+"""Factories of the organisation (app `appraisal`): users, teams, people, HR and admins."""
 
 import factory
 from django.contrib.auth import get_user_model
@@ -30,6 +30,9 @@ class TeamFactory(factory.django.DjangoModelFactory):
 
 
 class PersonFactory(factory.django.DjangoModelFactory):
+    """A person with a user account, in a team of their own, with no leader (so never
+    their own leader: `person_is_not_own_leader`)."""
+
     class Meta:
         model = Person
 
@@ -42,15 +45,31 @@ class PersonFactory(factory.django.DjangoModelFactory):
     is_reviewed_pm = False
 
 
+class HrFactory(PersonFactory):
+    """A member of the group "HR" (roles come from data: appraisal.permissions)."""
+
+    class Meta:
+        skip_postgeneration_save = True
+
+    title = "HR Business Partner"
+
+    @factory.post_generation
+    def hr_group(self, create, extracted, **kwargs):
+        if create:
+            group, _ = Group.objects.get_or_create(name=HR_GROUP)
+            self.user.groups.add(group)
+
+
+class AdminFactory(PersonFactory):
+    """An administrator: Django's `is_staff`."""
+
+    title = "Administrator"
+    user = factory.SubFactory(UserFactory, is_staff=True)
+
+
 def make_hr(**kwargs) -> Person:
-    person = PersonFactory(title="HR Business Partner", **kwargs)
-    group, _ = Group.objects.get_or_create(name=HR_GROUP)
-    person.user.groups.add(group)
-    return person
+    return HrFactory(**kwargs)
 
 
 def make_admin(**kwargs) -> Person:
-    person = PersonFactory(title="Administrator", **kwargs)
-    person.user.is_staff = True
-    person.user.save(update_fields=["is_staff"])
-    return person
+    return AdminFactory(**kwargs)
