@@ -29,9 +29,12 @@ def test_changes_made_in_the_browser_are_in_the_audit_trail(people, lin_review):
         .content.decode()
     )
 
-    assert f"Self rating: {item.competency}" in content
-    assert "<code>value</code>: 2 → 4" in content
-    assert "<code>reported_value</code>: 12.0000 → 18.0000" in content
+    # Field labels and plain numbers, not column names and database decimals.
+    assert f"Rating changed: Self · {item.competency.localized_name}" in content
+    assert '<span class="fw-semibold">Rating</span>: 2 → 4' in content
+    assert '<span class="fw-semibold">Reported value</span>: 12 → 18' in content
+    assert "verified_value" not in content
+    assert "reported_value" not in content
     assert "Chen Lin" in content  # who
 
 
@@ -62,9 +65,10 @@ def test_phase_moves_and_reopenings_are_listed_with_their_reasons(people, lin_re
         .content.decode()
     )
 
-    assert "Reopened: Self assessment" in content
+    assert "Assessment reopened: Self" in content
     assert "wrong actual reported" in content
     assert "Phase move" in content
+    assert "Peers nominated" in content
 
 
 @pytest.mark.parametrize("name", ["chen.lin", "zhou.min", "luo.xin", "pan.yu"])
@@ -72,3 +76,37 @@ def test_only_hr_reads_the_audit_trail(people, lin_review, name):
     response = signed_in(people[name]).get(reverse("reviews:review_audit", args=[lin_review.pk]))
 
     assert response.status_code == 403
+
+
+def test_the_trail_reads_in_the_users_language_with_times_to_the_minute(people, lin_review):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from reviews import services
+    from reviews.models import Phase
+
+    later = lin_review.cycle.review_deadline + timedelta(days=1)
+    services.cycle_extend_deadline(
+        cycle=lin_review.cycle,
+        phase=Phase.SELF_ASSESSMENT,
+        deadline=later,
+        actor=people["ye.qing"],
+        reason="public holiday",
+    )
+    hr = signed_in(people["ye.qing"])
+    url = reverse("reviews:review_audit", args=[lin_review.pk])
+
+    english = hr.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    chinese = hr.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+
+    assert "Deadline extended" in english
+    assert "Self-assessment deadline" in english
+    assert "public holiday" in english
+    assert "截止时间已延长" in chinese
+    assert "自评截止时间" in chinese
+    assert "阶段变更" in chinese
+    shown = timezone.localtime(later)
+    # Local time to the minute, in each language's own format.
+    assert f"→ {shown.year}年{shown.month}月{shown.day}日 {shown.hour}:{shown:%M}</div>" in chinese
+    assert f"→ {shown:%m/%d/%Y} " in english
