@@ -97,8 +97,8 @@ def test_the_trail_reads_in_the_users_language_with_times_to_the_minute(people, 
     hr = signed_in(people["ye.qing"])
     url = reverse("reviews:review_audit", args=[lin_review.pk])
 
-    english = hr.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     chinese = hr.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    english = hr.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()  # leaves English active
 
     assert "Deadline extended" in english
     assert "Self-assessment deadline" in english
