@@ -16,7 +16,6 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from appraisal.models import Person
 from appraisal.services import RowError
@@ -252,7 +251,7 @@ def actuals_import(
                     reason=filename,
                 )
             )
-    bulk_create_with_history(created, KpiActual)
-    bulk_update_with_history(updated, KpiActual, ["reported_value", "evidence", "version"])
+    KpiActual.objects.bulk_create(created)
+    KpiActual.objects.bulk_update(updated, ["reported_value", "evidence", "version"])
     audit_record_many(entries)
     return len(parsed)

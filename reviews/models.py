@@ -9,7 +9,6 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from appraisal.models import Person, Team
 from kpis.models import MEASURE, WEIGHT, Competency, Direction, Kpi, ScorecardTemplate
@@ -56,7 +55,6 @@ class Cycle(models.Model):
     opened_at = models.DateTimeField(_("opened"), null=True, blank=True)
     created_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-period_start", "name"]
@@ -146,7 +144,6 @@ class Review(models.Model):
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="reviews")
     adjustment = models.DecimalField(_("leader adjustment"), default=0, **WEIGHT)
     adjustment_reason = models.TextField(_("reason for the adjustment"), blank=True)
-    history = HistoricalRecords()
 
     class Meta:
         ordering = ["cycle", "team__name", "person__name"]
@@ -184,7 +181,6 @@ class Assessment(models.Model):
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     version = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords()
 
     class Meta:
         constraints = [
@@ -209,7 +205,6 @@ class Rating(models.Model):
         CycleCompetency, on_delete=models.CASCADE, related_name="ratings"
     )
     value = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
-    history = HistoricalRecords()
 
     class Meta:
         constraints = [
@@ -243,7 +238,6 @@ class KpiActual(models.Model):
     verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
     excused_reason = models.TextField(_("reason for excusing"), blank=True)
     version = models.PositiveIntegerField(default=0)
-    history = HistoricalRecords()
 
     class Meta:
         constraints = [
@@ -284,7 +278,6 @@ class PeerRequest(models.Model):
     )
     decline_reason = models.TextField(_("reason for declining"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords()
 
     class Meta:
         constraints = [
@@ -437,7 +430,6 @@ class Calibration(models.Model):
     reason = models.TextField(_("reason"))
     calibrated_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
     calibrated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords()
 
     class Meta:
         constraints = [
@@ -454,7 +446,6 @@ class Acknowledgement(models.Model):
     review = models.OneToOneField(Review, on_delete=models.CASCADE, related_name="acknowledgement")
     acknowledged_at = models.DateTimeField(auto_now_add=True)
     comment = models.TextField(_("comment"), blank=True)
-    history = HistoricalRecords()
 
     def __str__(self) -> str:
         return f"{self.review} acknowledged"

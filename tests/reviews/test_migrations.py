@@ -1,14 +1,18 @@
 """Migrations that change stored data are reversible and keep it."""
 
 import json
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
 
+from reviews import services
 from reviews.computation import cycle_compute
-from reviews.models import Result
-from tests.builders import load_into_cycle
+from reviews.models import AssessmentRole, AuditAction, AuditEntry, Phase, Rating, Result
+from tests.builders import HR, advance_to, build_cycle, load_into_cycle
 
 
 def stored_explanations() -> dict[int, dict]:
@@ -53,3 +57,48 @@ def test_explanations_survive_the_move_to_text_and_back():
     assert dict(Result.objects.values_list("review_id", "explanation")) == documents
     cycle_compute(cycle_id=cycle.pk)  # a rerun after the round trip still computes
     assert dict(Result.objects.values_list("review_id", "explanation")) == documents
+
+
+@pytest.mark.django_db(transaction=True)
+def test_recorded_history_becomes_audit_entries_when_the_history_tables_go(people):
+    """What django-simple-history recorded before the audit trail existed is still on the
+    audit page after migration 0007 drops its tables."""
+    cycle = build_cycle(actor=people[HR], pms=[people["chen.lin"]])
+    cycle = advance_to(cycle, Phase.SELF_ASSESSMENT, actor=people[HR])
+    review = cycle.reviews.get()
+    item = cycle.competency_items.first()
+    assessment = services.assessment_get_or_create(
+        review=review, assessor=review.person, role=AssessmentRole.SELF
+    )
+    rating = Rating.objects.create(assessment=assessment, competency=item, value=4)
+    then = timezone.now() - timedelta(days=30)
+
+    try:
+        call_command("migrate", "reviews", "0006", verbosity=0)
+        old = MigrationExecutor(connection).loader.project_state(("reviews", "0006_audit_entries")).apps
+        history = old.get_model("reviews", "HistoricalRating")
+        for offset, (value, kind) in enumerate(((2, "+"), (4, "~"))):
+            history.objects.create(
+                id=rating.pk,
+                assessment_id=assessment.pk,
+                competency_id=item.pk,
+                value=value,
+                history_date=then + timedelta(minutes=offset),
+                history_type=kind,
+                history_user_id=review.person.user_id,
+            )
+    finally:
+        call_command("migrate", "reviews", verbosity=0)  # never leave the schema behind
+
+    converted = AuditEntry.objects.filter(
+        action=AuditAction.RATING_CHANGED, at__lt=then + timedelta(hours=1)
+    ).order_by("at")
+    assert [entry.changes for entry in converted] == [
+        [["rating.value", None, 2]],
+        [["rating.value", 2, 4]],
+    ]
+    assert {(entry.actor, entry.review, entry.subject["role"]) for entry in converted} == {
+        (review.person, review, AssessmentRole.SELF)
+    }
+    phase_moves = AuditEntry.objects.filter(action=AuditAction.PHASE_MOVED, cycle=cycle)
+    assert phase_moves.count() == 2  # the service's own entry, and the one made from PhaseChange

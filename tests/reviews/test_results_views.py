@@ -11,7 +11,16 @@ from openpyxl import load_workbook
 
 from reviews import services
 from reviews.computation import cycle_compute
-from reviews.models import Acknowledgement, Calibration, ComputationJob, JobStatus, Phase, Review
+from reviews.models import (
+    Acknowledgement,
+    AuditAction,
+    AuditEntry,
+    Calibration,
+    ComputationJob,
+    JobStatus,
+    Phase,
+    Review,
+)
 from tests.builders import HR, advance_to, cycle_with_pms, load_into_cycle, publish, signed_in
 from tests.factories import ComputationJobFactory, PersonFactory, make_hr
 
@@ -139,7 +148,7 @@ def test_calibration_needs_a_reason_and_shows_the_quota_warning(computed):
     assert Calibration.objects.get(review=reviews["lin"]).grade == "S"
     assert "The calibrated distribution breaks the quotas" in content
     assert "S has 40.0% against 10%" in content
-    assert Calibration.history.count() == 1
+    assert AuditEntry.objects.filter(action=AuditAction.GRADE_CALIBRATED).count() == 1
 
 
 def test_calibration_is_refused_outside_the_calibration_phase(computed):
