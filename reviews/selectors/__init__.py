@@ -4,7 +4,15 @@ so `from reviews import selectors; selectors.cycle_get(...)` reads any of them."
 
 from .assessments import actuals_by_item, cycle_items, ratings_by_item
 from .audit import AUDITED_FIELDS, AuditEntry, review_audit
-from .cycles import cycle_get, cycle_list, cycles_led_by
+from .cycles import (
+    cycle_get,
+    cycle_list,
+    cycle_phase_changes,
+    cycle_review_get,
+    cycles_led_by,
+    is_leader_in_cycle,
+    team_cycle_get,
+)
 from .peers import PeerAggregate, peer_aggregates, peer_request_get
 from .results import (
     EXPLANATION_CACHE_SECONDS,
@@ -43,7 +51,9 @@ __all__ = [
     "cycle_items",
     "cycle_leaders",
     "cycle_list",
+    "cycle_phase_changes",
     "cycle_results",
+    "cycle_review_get",
     "cycle_teams",
     "cycles_led_by",
     "effective_grade",
@@ -51,6 +61,7 @@ __all__ = [
     "flag_labels",
     "flag_texts",
     "grade_distribution",
+    "is_leader_in_cycle",
     "item_names",
     "items_by_key",
     "peer_aggregates",
@@ -64,5 +75,6 @@ __all__ = [
     "review_get",
     "review_progress_list",
     "review_progress_page",
+    "team_cycle_get",
     "team_history",
 ]

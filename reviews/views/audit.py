@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from reviews import selectors
-from reviews.views.common import _require_hr
+from reviews.views.common import hr_required
 
 
-@login_required
+@hr_required
 def review_audit(request, pk: int):
     """HR reads the audit trail of one review: who changed what, when, before and after."""
-    _require_hr(request)
     review = selectors.review_get(user=request.user, pk=pk)
     return render(
         request,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from functools import wraps
 from html import escape
 
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -22,9 +24,16 @@ def _actor(request) -> Person:
     return person
 
 
-def _require_hr(request) -> None:
-    if not permissions.can_manage_cycles(request.user):
-        raise PermissionDenied(_("Only HR manages review cycles."))
+def hr_required(view):
+    """A view for signed-in HR only (`permissions.check_can_manage_cycles`)."""
+
+    @wraps(view)
+    @login_required
+    def checked(request, *args, **kwargs):
+        permissions.check_can_manage_cycles(request.user)
+        return view(request, *args, **kwargs)
+
+    return checked
 
 
 def _int_param(request, name: str) -> int | None:

@@ -3,42 +3,38 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from reviews import selectors, services
+from reviews import permissions, selectors, services
 from reviews.forms import (
     AddParticipantsForm,
     AdvanceForm,
     CycleForm,
     ExtendDeadlineForm,
-    ReasonForm,
+    ReopenForm,
 )
 from reviews.models import (
     Assessment,
     AssessmentRole,
-    Phase,
-    Review,
 )
-from reviews.views.common import PAGE_SIZE, _actor, _int_param, _options_html, _require_hr
+from reviews.views.common import PAGE_SIZE, _actor, _int_param, _options_html, hr_required
 
 # --- HR: cycles -----------------------------------------------------------------------------
 
 
-@login_required
+@hr_required
 def cycle_list(request):
-    _require_hr(request)
     return render(request, "reviews/cycle_list.html", {"cycles": selectors.cycle_list()})
 
 
-@login_required
+@hr_required
 @require_http_methods(["GET", "POST"])
 def cycle_create(request):
-    _require_hr(request)
     form = CycleForm(request.POST or None)
     problems = []
     if request.method == "POST" and form.is_valid():
@@ -61,80 +57,24 @@ def cycle_create(request):
     )
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
+@hr_required
+@require_GET
 def cycle_detail(request, pk: int):
-    _require_hr(request)
-    cycle = selectors.cycle_get(pk=pk)
-    add_form = AddParticipantsForm(prefix="add")
-    advance_form = AdvanceForm(prefix="advance")
-    extend_form = ExtendDeadlineForm(prefix="extend")
-    problems: list[str] = []
-    blocked: list[str] = []
-    if request.method == "POST":
-        action = request.POST.get("action")
-        try:
-            if action == "add":
-                add_form = AddParticipantsForm(request.POST, prefix="add")
-                if add_form.is_valid():
-                    added = services.cycle_add_participants(
-                        cycle=cycle, people=add_form.chosen_people()
-                    )
-                    messages.success(
-                        request, _("%(count)s participant(s) added.") % {"count": len(added)}
-                    )
-                    return redirect("reviews:cycle_detail", pk=cycle.pk)
-            elif action == "remove":
-                review = get_object_or_404(Review, pk=request.POST.get("review"), cycle=cycle)
-                services.cycle_remove_participant(review=review)
-                messages.success(
-                    request, _("%(name)s removed from the cycle.") % {"name": review.person}
-                )
-                return redirect("reviews:cycle_detail", pk=cycle.pk)
-            elif action == "open":
-                services.cycle_open(cycle=cycle, actor=_actor(request))
-                messages.success(request, _("The cycle is open: participants were told by e-mail."))
-                return redirect("reviews:cycle_detail", pk=cycle.pk)
-            elif action == "advance":
-                advance_form = AdvanceForm(request.POST, prefix="advance")
-                if advance_form.is_valid():
-                    moved = services.cycle_advance(
-                        cycle=cycle,
-                        actor=_actor(request),
-                        override_blockers=advance_form.cleaned_data["override_blockers"],
-                    )
-                    messages.success(
-                        request,
-                        _("The cycle moved to %(phase)s.") % {"phase": moved.get_phase_display()},
-                    )
-                    return redirect("reviews:cycle_detail", pk=cycle.pk)
-            elif action == "extend":
-                extend_form = ExtendDeadlineForm(request.POST, prefix="extend")
-                if extend_form.is_valid():
-                    services.cycle_extend_deadline(cycle=cycle, **extend_form.cleaned_data)
-                    messages.success(request, _("Deadline extended."))
-                    return redirect("reviews:cycle_detail", pk=cycle.pk)
-            elif action == "reopen":
-                assessment = get_object_or_404(
-                    Assessment, pk=request.POST.get("assessment"), review__cycle=cycle
-                )
-                reason_form = ReasonForm(request.POST)
-                if not reason_form.is_valid():
-                    raise services.ReviewError(_("Give a reason for reopening."))
-                services.assessment_reopen(
-                    assessment=assessment,
-                    actor=_actor(request),
-                    reason=reason_form.cleaned_data["reason"],
-                )
-                messages.success(request, _("Assessment reopened."))
-                return redirect("reviews:cycle_detail", pk=cycle.pk)
-            else:
-                problems = [_("Unknown action.")]
-        except services.PhaseBlocked as error:
-            blocked = error.problems
-        except services.ReviewError as error:
-            problems = error.problems
-        cycle = selectors.cycle_get(pk=pk)
+    return _cycle_page(request, selectors.cycle_get(pk=pk))
+
+
+def _cycle_page(
+    request,
+    cycle,
+    *,
+    add_form=None,
+    advance_form=None,
+    extend_form=None,
+    problems: list[str] = (),
+    blocked: list[str] = (),
+):
+    """The cycle's page, as its GET shows it and as a refused action shows it again (400,
+    with the form's errors, or what blocks the move)."""
     number = _int_param(request, "page") or 1
     reviews = SimpleLazyObject(
         lambda: selectors.review_progress_page(cycle=cycle, number=number, per_page=PAGE_SIZE)
@@ -142,6 +82,10 @@ def cycle_detail(request, pk: int):
     blockers = blocked
     if not blocked and cycle.is_open:
         blockers = SimpleLazyObject(lambda: services.cycle_blockers(cycle=cycle))
+    is_refused = bool(problems or blocked) or any(
+        form is not None and form.is_bound and not form.is_valid()
+        for form in (add_form, advance_form, extend_form)
+    )
     return render(
         request,
         "reviews/cycle_detail.html",
@@ -152,16 +96,117 @@ def cycle_detail(request, pk: int):
             "blockers": blockers,
             "was_blocked": bool(blocked),
             "next_phase": services.next_phase(cycle.phase),
-            "is_draft": cycle.phase == Phase.DRAFT,
-            "add_form": add_form,
-            "advance_form": advance_form,
-            "extend_form": extend_form,
-            "problems": problems,
-            "phase_changes": cycle.phase_changes.select_related("moved_by"),
+            "is_draft": permissions.can_remove_participants(cycle),
+            "add_form": add_form or AddParticipantsForm(prefix="add"),
+            "advance_form": advance_form or AdvanceForm(prefix="advance"),
+            "extend_form": extend_form or ExtendDeadlineForm(prefix="extend"),
+            "problems": list(problems),
+            "phase_changes": selectors.cycle_phase_changes(cycle=cycle),
             "submitted_assessments": SimpleLazyObject(lambda: _reopen_choices(reviews)),
         },
-        status=400 if (problems or blocked) else 200,
+        status=400 if is_refused else 200,
     )
+
+
+@hr_required
+@require_POST
+def cycle_participants_add(request, pk: int):
+    cycle = selectors.cycle_get(pk=pk)
+    form = AddParticipantsForm(request.POST, prefix="add")
+    if not form.is_valid():
+        return _cycle_page(request, cycle, add_form=form)
+    try:
+        added = services.cycle_add_participants(
+            cycle=cycle, people=form.chosen_people(), actor=_actor(request)
+        )
+    except services.ReviewError as error:
+        return _cycle_page(request, selectors.cycle_get(pk=pk), problems=error.problems)
+    messages.success(request, _("%(count)s participant(s) added.") % {"count": len(added)})
+    return redirect("reviews:cycle_detail", pk=cycle.pk)
+
+
+@hr_required
+@require_POST
+def cycle_participant_remove(request, pk: int, review_pk: int):
+    cycle = selectors.cycle_get(pk=pk)
+    review = selectors.cycle_review_get(cycle=cycle, pk=review_pk)
+    try:
+        services.cycle_remove_participant(review=review, actor=_actor(request))
+    except services.ReviewError as error:
+        return _cycle_page(request, selectors.cycle_get(pk=pk), problems=error.problems)
+    messages.success(request, _("%(name)s removed from the cycle.") % {"name": review.person})
+    return redirect("reviews:cycle_detail", pk=cycle.pk)
+
+
+@hr_required
+@require_POST
+def cycle_open(request, pk: int):
+    cycle = selectors.cycle_get(pk=pk)
+    try:
+        services.cycle_open(cycle=cycle, actor=_actor(request))
+    except services.ReviewError as error:
+        return _cycle_page(request, selectors.cycle_get(pk=pk), problems=error.problems)
+    messages.success(request, _("The cycle is open: participants were told by e-mail."))
+    return redirect("reviews:cycle_detail", pk=cycle.pk)
+
+
+@hr_required
+@require_POST
+def cycle_advance(request, pk: int):
+    cycle = selectors.cycle_get(pk=pk)
+    form = AdvanceForm(request.POST, prefix="advance")
+    if not form.is_valid():
+        return _cycle_page(request, cycle, advance_form=form)
+    try:
+        moved = services.cycle_advance(
+            cycle=cycle,
+            actor=_actor(request),
+            override_blockers=form.cleaned_data["override_blockers"],
+        )
+    except services.PhaseBlocked as error:
+        return _cycle_page(request, selectors.cycle_get(pk=pk), blocked=error.problems)
+    except services.ReviewError as error:
+        return _cycle_page(request, selectors.cycle_get(pk=pk), problems=error.problems)
+    messages.success(
+        request, _("The cycle moved to %(phase)s.") % {"phase": moved.get_phase_display()}
+    )
+    return redirect("reviews:cycle_detail", pk=cycle.pk)
+
+
+@hr_required
+@require_POST
+def cycle_deadline_extend(request, pk: int):
+    cycle = selectors.cycle_get(pk=pk)
+    form = ExtendDeadlineForm(request.POST, prefix="extend")
+    if not form.is_valid():
+        return _cycle_page(request, cycle, extend_form=form)
+    try:
+        services.cycle_extend_deadline(cycle=cycle, actor=_actor(request), **form.cleaned_data)
+    except services.ReviewError as error:
+        return _cycle_page(request, selectors.cycle_get(pk=pk), problems=error.problems)
+    messages.success(request, _("Deadline extended."))
+    return redirect("reviews:cycle_detail", pk=cycle.pk)
+
+
+@hr_required
+@require_POST
+def cycle_assessment_reopen(request, pk: int):
+    cycle = selectors.cycle_get(pk=pk)
+    form = ReopenForm(request.POST, cycle=cycle)
+    if not form.is_valid():
+        if "assessment" in form.errors:
+            raise Http404  # not a submitted assessment of this cycle
+        return _cycle_page(request, cycle, problems=[_("Give a reason for reopening.")])
+    try:
+        services.assessment_reopen(
+            assessment=form.cleaned_data["assessment"],
+            actor=_actor(request),
+            reason=form.cleaned_data["reason"],
+        )
+    except services.ReviewError as error:
+        return _cycle_page(request, selectors.cycle_get(pk=pk), problems=error.problems)
+    messages.success(request, _("Assessment reopened."))
+    return redirect("reviews:cycle_detail", pk=cycle.pk)
 
 
 def _reopen_choices(reviews) -> SafeString:

@@ -7,55 +7,73 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_POST
 
 from appraisal.permissions import can_view_own_team
 from reviews import permissions, selectors, services
 from reviews.computation import compute_request
 from reviews.exports import results_csv, results_xlsx
+from reviews.forms import AcknowledgeForm, CalibrateForm
 from reviews.models import (
     JobStatus,
-    Phase,
-    Review,
 )
-from reviews.views.common import PAGE_SIZE, _actor, _int_param, _options_html, _require_hr
+from reviews.views.common import PAGE_SIZE, _actor, _int_param, _options_html, hr_required
 
 
-@require_http_methods(["GET", "POST"])
+@hr_required
+@require_GET
 def cycle_results(request, pk: int):
     """HR: compute, watch progress, calibrate, export, publish."""
+    return _results_page(request, selectors.cycle_get(pk=pk))
 
-    _require_hr(request)
+
+def _results_back(request, cycle):
+    """Back to the results page, with the sort, filters and page the form was sent from."""
+    url = reverse("reviews:cycle_results", args=[cycle.pk])
+    return redirect(f"{url}?{request.GET.urlencode()}" if request.GET else url)
+
+
+@hr_required
+@require_POST
+def cycle_results_compute(request, pk: int):
     cycle = selectors.cycle_get(pk=pk)
-    problems: list[str] = []
-    if request.method == "POST":
-        action = request.POST.get("action")
-        try:
-            if action == "compute":
-                if cycle.phase in (Phase.DRAFT, Phase.SELF_ASSESSMENT):
-                    raise services.ReviewError(_("Results are computed from the review phase on."))
-                compute_request(cycle=cycle, requested_by=_actor(request))
-                messages.info(request, _("Computation queued."))
-            elif action == "calibrate":
-                review = get_object_or_404(Review, pk=request.POST.get("review"), cycle=cycle)
-                services.result_calibrate(
-                    review=review,
-                    actor=_actor(request),
-                    grade=request.POST.get("grade", ""),
-                    reason=request.POST.get("reason", ""),
-                )
-                messages.success(
-                    request, _("Grade of %(name)s calibrated.") % {"name": review.person.name}
-                )
-            else:
-                raise services.ReviewError(_("Unknown action."))
-            return redirect(request.get_full_path())
-        except services.ReviewError as error:
-            problems = error.problems
+    if not permissions.can_compute(request.user, cycle):
+        return _results_page(
+            request, cycle, problems=[_("Results are computed from the review phase on.")]
+        )
+    compute_request(cycle=cycle, requested_by=_actor(request))
+    messages.info(request, _("Computation queued."))
+    return _results_back(request, cycle)
+
+
+@hr_required
+@require_POST
+def result_calibrate(request, pk: int):
+    review = selectors.review_get(user=request.user, pk=pk)
+    form = CalibrateForm(request.POST)
+    form.is_valid()  # every field is optional text: the service judges grade and reason
+    try:
+        services.result_calibrate(
+            review=review,
+            actor=_actor(request),
+            grade=form.cleaned_data.get("grade", ""),
+            reason=form.cleaned_data.get("reason", ""),
+        )
+    except services.ReviewError as error:
+        return _results_page(
+            request, selectors.cycle_get(pk=review.cycle_id), problems=error.problems
+        )
+    messages.success(request, _("Grade of %(name)s calibrated.") % {"name": review.person.name})
+    return _results_back(request, review.cycle)
+
+
+def _results_page(request, cycle, *, problems: list[str] = ()):
+    """The results page, as its GET shows it and as a refused action shows it again (400)."""
     team_id, leader_id = _int_param(request, "team"), _int_param(request, "leader")
     sort = request.GET.get("sort", "rank")
     if sort not in selectors.RESULT_SORTS:
@@ -111,8 +129,9 @@ def cycle_results(request, pk: int):
             "leader_param": str(leader_id or ""),
             "team_id": team_id,
             "leader_id": leader_id,
-            "problems": problems,
-            "is_calibrating": cycle.phase == Phase.CALIBRATION,
+            "problems": list(problems),
+            "is_calibrating": permissions.is_calibrating(cycle),
+            "query": request.GET.urlencode(),
         },
         status=400 if problems else 200,
     )
@@ -125,11 +144,9 @@ def _filter_options(rows, selected: int | None) -> SafeString:
     return _options_html((pk, name, pk == selected) for pk, name in rows)
 
 
-@login_required
+@hr_required
 def cycle_results_progress(request, pk: int):
     """The progress bar's fragment, polled by htmx while a computation runs."""
-
-    _require_hr(request)
     cycle = selectors.cycle_get(pk=pk)
     job, last_good = selectors.computation_jobs(cycle=cycle)
     response = render(
@@ -151,10 +168,8 @@ def cycle_results_progress(request, pk: int):
     return response
 
 
-@login_required
+@hr_required
 def cycle_results_export(request, pk: int, kind: str):
-
-    _require_hr(request)
     if kind not in ("csv", "xlsx"):
         raise Http404
     cycle = selectors.cycle_get(pk=pk)
@@ -170,22 +185,11 @@ def cycle_results_export(request, pk: int, kind: str):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_GET
 def result_detail(request, pk: int):
     """A PM's explained result: every step from the inputs used to the grade."""
     review = selectors.result_page_review_get(user=request.user, pk=pk)
     result = review.result
-    if request.method == "POST":
-        try:
-            services.result_acknowledge(
-                review=review, actor=_actor(request), comment=request.POST.get("comment", "")
-            )
-        except services.ReviewError as error:
-            for problem in error.problems:
-                messages.error(request, problem)
-        else:
-            messages.success(request, _("Thank you: your acknowledgement is recorded."))
-        return redirect(request.path)
     items = SimpleLazyObject(lambda: selectors.items_by_key(review.cycle))
     return render(
         request,
@@ -193,15 +197,14 @@ def result_detail(request, pk: int):
         {
             "review": review,
             "result": result,
-            "x": SimpleLazyObject(
+            "explanation": SimpleLazyObject(
                 lambda: selectors.explained_result(review=review, result=result, items=items)
             ),
             "effective_grade": selectors.effective_grade(result),
             "calibration": getattr(review, "calibration", None),
             "acknowledgement": getattr(review, "acknowledgement", None),
             "is_pm": permissions.is_reviewed_person(request.user, review),
-            "can_acknowledge": permissions.is_reviewed_person(request.user, review)
-            and review.cycle.phase == Phase.PUBLISHED,
+            "can_acknowledge": permissions.can_acknowledge(request.user, review),
             "multiplier": review.cycle.scorecard.get("bonus_multipliers", {}).get(
                 selectors.effective_grade(result)
             ),
@@ -212,6 +215,25 @@ def result_detail(request, pk: int):
             ),
         },
     )
+
+
+@login_required
+@require_POST
+def result_acknowledge(request, pk: int):
+    """The PM acknowledges their published result, with an optional comment."""
+    review = selectors.result_page_review_get(user=request.user, pk=pk)
+    form = AcknowledgeForm(request.POST)
+    form.is_valid()  # an optional comment: nothing to refuse here
+    try:
+        services.result_acknowledge(
+            review=review, actor=_actor(request), comment=form.cleaned_data.get("comment", "")
+        )
+    except services.ReviewError as error:
+        for problem in error.problems:
+            messages.error(request, problem)
+    else:
+        messages.success(request, _("Thank you: your acknowledgement is recorded."))
+    return redirect("reviews:result_detail", pk=review.pk)
 
 
 @login_required
