@@ -20,7 +20,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from . import scenario, scoring
+from . import scenario
 from .models import (
     Competency,
     GradeRule,
@@ -143,20 +143,6 @@ def template_problems(data: dict) -> list[str]:
     except scenario.ScenarioError as error:
         return list(error.problems)
     return []
-
-
-def template_scorecard(data: dict) -> scoring.Scorecard:
-    """The pure scoring view of a valid template dict (directions from the catalog)."""
-    directions = dict(
-        Kpi.objects.filter(key__in=[i["key"] for i in data["kpis"]]).values_list("key", "direction")
-    )
-    candidate = {
-        **scenario_settings(data),
-        "kpis": [{**item, "direction": directions[item["key"]]} for item in data["kpis"]],
-        "competencies": data["competencies"],
-        "participants": [],
-    }
-    return scenario.parse_scenario(candidate).scorecard
 
 
 def template_to_dict(template: ScorecardTemplate) -> dict:

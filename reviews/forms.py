@@ -9,7 +9,15 @@ from django.utils.translation import gettext_lazy
 from appraisal.models import Person, Team, TeamFunction
 from kpis.models import ScorecardTemplate
 
-from .models import AssessmentRole, CycleCompetency, CycleKpi, PeriodKind, Phase
+from .models import (
+    Assessment,
+    AssessmentRole,
+    Cycle,
+    CycleCompetency,
+    CycleKpi,
+    PeriodKind,
+    Phase,
+)
 from .services import ActualInput
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -81,6 +89,7 @@ class ExtendDeadlineForm(forms.Form):
         ],
     )
     deadline = forms.DateTimeField(label=gettext_lazy("New deadline"), widget=DATETIME)
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=2000, required=False)
 
 
 class ReasonForm(forms.Form):
@@ -170,3 +179,29 @@ class ActualsUploadForm(forms.Form):
         if not upload.name.lower().endswith((".csv", ".xlsx")):
             raise forms.ValidationError(_("Upload a .csv or .xlsx file."))
         return upload
+
+
+class ReopenForm(forms.Form):
+    """HR reopens one of the cycle's submitted assessments, with a reason."""
+
+    assessment = forms.ModelChoiceField(
+        label=gettext_lazy("Assessment"), queryset=Assessment.objects.none()
+    )
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=2000)
+
+    def __init__(self, *args, cycle: Cycle, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assessment"].queryset = Assessment.objects.filter(
+            review__cycle=cycle, submitted_at__isnull=False
+        )
+
+
+class CalibrateForm(forms.Form):
+    """A calibrated grade and its reason (the service checks both against the cycle)."""
+
+    grade = forms.CharField(max_length=20, required=False)
+    reason = forms.CharField(max_length=2000, required=False)
+
+
+class AcknowledgeForm(forms.Form):
+    comment = forms.CharField(max_length=5000, required=False)

@@ -6,11 +6,13 @@ this module builds on; views and templates ask these two modules and nowhere els
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from appraisal.permissions import user_roles
 
-from .models import PeerRequest, PeerRequestStatus, Review
+from .models import Cycle, PeerRequestStatus, Phase, Review
 
 
 def _person_id(user) -> int | None:
@@ -20,6 +22,27 @@ def _person_id(user) -> int | None:
 
 def can_manage_cycles(user) -> bool:
     return user_roles(user).is_hr
+
+
+def check_can_manage_cycles(user) -> None:
+    """Refuse (403) anyone but HR: cycles, their actions and their results are HR's."""
+    if not can_manage_cycles(user):
+        raise PermissionDenied(_("Only HR manages review cycles."))
+
+
+def can_compute(user, cycle: Cycle) -> bool:
+    """HR computes results from the review phase on."""
+    return can_manage_cycles(user) and cycle.phase not in (Phase.DRAFT, Phase.SELF_ASSESSMENT)
+
+
+def is_calibrating(cycle: Cycle) -> bool:
+    """Grades can be calibrated (the results table shows its forms)."""
+    return cycle.phase == Phase.CALIBRATION
+
+
+def can_remove_participants(cycle: Cycle) -> bool:
+    """Participants leave a cycle only while it is a draft (its table shows the buttons)."""
+    return cycle.phase == Phase.DRAFT
 
 
 def visible_reviews_filter(user) -> Q:
@@ -54,13 +77,6 @@ def peer_requests_filter(user) -> Q:
     )
 
 
-def can_answer_peer_request(user, request: PeerRequest) -> bool:
-    return _person_id(user) == request.peer_id and request.status in (
-        PeerRequestStatus.APPROVED,
-        PeerRequestStatus.SUBMITTED,
-    )
-
-
 RESULTS_VISIBLE_PHASES = ("published", "closed")
 
 
@@ -72,3 +88,8 @@ def can_view_result(user, review: Review) -> bool:
     if review.cycle.phase not in RESULTS_VISIBLE_PHASES:
         return False
     return is_reviewed_person(user, review) or is_reviewing_leader(user, review)
+
+
+def can_acknowledge(user, review: Review) -> bool:
+    """The PM acknowledges their result once it is published."""
+    return is_reviewed_person(user, review) and review.cycle.phase == Phase.PUBLISHED

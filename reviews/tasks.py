@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.db import OperationalError
 
-from . import notifications
+from . import computation, notifications
+from .models import Cycle, JobTrigger, Phase
 
 
 @shared_task(soft_time_limit=300, time_limit=360)
@@ -23,50 +25,29 @@ def compute_cycle(self, *, cycle_id: int, job_id: int | None = None) -> int:
     before it runs, so a duplicate delivery does nothing, and rerunning writes the same
     results. Transient database errors are retried (3 times, backing off); any other
     error fails the job with its message and leaves the previous results in place."""
-    from django.db import OperationalError
-    from django.utils import timezone
-
-    from .computation import _set_job, cycle_compute
-    from .models import ComputationJob, JobStatus
-
-    if job_id is not None:
-        # Only a queued job can be claimed (a retry resumes its own running job), so two
-        # messages for one job never run it twice.
-        claimable = [JobStatus.QUEUED]
-        if self.request.retries:
-            claimable.append(JobStatus.RUNNING)
-        claimed = ComputationJob.objects.filter(pk=job_id, status__in=claimable).update(
-            status=JobStatus.RUNNING, started_at=timezone.now(), error=""
-        )
-        if not claimed:
-            return 0  # claimed by another message, or already finished: nothing to do
+    if job_id is not None and not computation.job_claim(
+        job_id=job_id, retrying=bool(self.request.retries)
+    ):
+        return 0  # claimed by another message, or already finished: nothing to do
     try:
-        count = cycle_compute(cycle_id=cycle_id, job_id=job_id)
+        count = computation.cycle_compute(cycle_id=cycle_id, job_id=job_id)
     except OperationalError as error:
         if self.request.retries < self.max_retries:
-            _set_job(job_id, stage=f"retrying after a database error: {error}"[:100])
+            computation.job_retrying(job_id=job_id, error=error)
             raise self.retry(exc=error, countdown=2 ** (self.request.retries + 1)) from error
-        _set_job(job_id, status=JobStatus.FAILED, error=str(error), finished_at=timezone.now())
+        computation.job_fail(job_id=job_id, error=str(error))
         raise
     except Exception as error:
-        _set_job(
-            job_id,
-            status=JobStatus.FAILED,
-            error=f"{type(error).__name__}: {error}",
-            finished_at=timezone.now(),
-        )
+        computation.job_fail(job_id=job_id, error=f"{type(error).__name__}: {error}")
         raise
-    _set_job(job_id, status=JobStatus.SUCCEEDED, progress=100, stage="", finished_at=timezone.now())
+    computation.job_succeed(job_id=job_id)
     return count
 
 
 @shared_task(soft_time_limit=120, time_limit=180)
 def compute_open_cycles() -> int:
     """Nightly period scores: queue a computation of every cycle in review or calibration."""
-    from .computation import compute_request
-    from .models import Cycle, JobTrigger, Phase
-
     cycles = Cycle.objects.filter(phase__in=[Phase.REVIEW, Phase.CALIBRATION])
     for cycle in cycles:
-        compute_request(cycle=cycle, trigger=JobTrigger.NIGHTLY)
+        computation.compute_request(cycle=cycle, trigger=JobTrigger.NIGHTLY)
     return len(cycles)

@@ -66,6 +66,12 @@ def progress_rows(context, reviews, *, removable=False, audit_links=False, leade
     leader_url = _url_maker("reviews:leader_review")
     peers_url = _url_maker("reviews:peers")
     csrf = _csrf_input(context) if removable else ""
+    cycle = context.get("cycle")
+    remove_url = (
+        reverse("reviews:cycle_participant_remove", args=[cycle.pk, 987654321])
+        if removable and cycle is not None
+        else ""
+    )
     rows = []
     for review in reviews:
         name = _text(review.person.name)
@@ -84,9 +90,9 @@ def progress_rows(context, reviews, *, removable=False, audit_links=False, leade
             else ""
         )
         remove = (
-            f'<td><form method="post">{csrf}<input type="hidden" name="review" '
-            f'value="{review.pk}"><button class="btn btn-sm btn-outline-danger" name="action" '
-            f'value="remove" type="submit">{remove_text}</button></form></td>'
+            f'<td><form method="post" action="{remove_url.replace("987654321", str(review.pk))}">'
+            f'{csrf}<button class="btn btn-sm btn-outline-danger" '
+            f'type="submit">{remove_text}</button></form></td>'
             if removable
             else ""
         )
@@ -105,7 +111,7 @@ def progress_rows(context, reviews, *, removable=False, audit_links=False, leade
 
 
 @register.simple_tag(takes_context=True)
-def result_rows(context, results, *, grades, is_calibrating=False):
+def result_rows(context, results, *, grades, is_calibrating=False, query=""):
     """The rows of the calibration table (reviews/cycle_results.html), one `<tr>` a result.
     Each result carries `effective_grade` and `flag_labels` (set by the view)."""
     grade_text = _escape(gettext("Grade"))
@@ -113,6 +119,8 @@ def result_rows(context, results, *, grades, is_calibrating=False):
     reason_hint = _escape(gettext("reason"))
     save_text = _escape(gettext("Save"))
     detail_url = _url_maker("reviews:result_detail")
+    calibrate_url = _url_maker("reviews:result_calibrate")
+    back = f"?{_escape(query)}" if query else ""
     csrf = _csrf_input(context) if is_calibrating else ""
     grades = [str(grade) for grade in grades]
     options: dict[str, str] = {}  # effective grade -> the <option>s, that one selected
@@ -148,8 +156,8 @@ def result_rows(context, results, *, grades, is_calibrating=False):
         if is_calibrating:
             reason = _text(calibration.reason) if calibration and calibration.reason else ""
             form = (
-                '\n        <form method="post" class="d-flex flex-wrap gap-1">'
-                f'{csrf}<input type="hidden" name="review" value="{review.pk}">\n'
+                f'\n        <form method="post" action="{calibrate_url(review.pk)}{back}" '
+                f'class="d-flex flex-wrap gap-1">{csrf}\n'
                 f'          <label class="visually-hidden" for="grade-{result.pk}">'
                 f"{grade_text}</label>\n"
                 '          <select class="form-select form-select-sm w-auto" '
@@ -160,8 +168,8 @@ def result_rows(context, results, *, grades, is_calibrating=False):
                 '          <input class="form-control form-control-sm" style="min-width: 10rem" '
                 f'id="reason-{result.pk}" name="reason" placeholder="{reason_hint}" '
                 f'value="{reason}">\n'
-                '          <button class="btn btn-sm btn-outline-primary" type="submit" '
-                f'name="action" value="calibrate">{save_text}</button>\n'
+                '          <button class="btn btn-sm btn-outline-primary" type="submit">'
+                f"{save_text}</button>\n"
                 "        </form>"
             )
         else:

@@ -103,9 +103,9 @@ class Journey:
         page.locator("main form button[type=submit]").click()
         growth = self.people["chen.lin"].team_id
         page.locator(f'input[name="add-teams"][value="{growth}"]').check()
-        page.locator('button[name="action"][value="add"]').click()
+        page.locator('form[action$="/participants/add/"] button[type="submit"]').click()
         expect(page.locator("#progress tbody tr")).to_have_count(4)
-        page.locator('button[name="action"][value="open"]').click()
+        page.locator('form[action$="/open/"] button[type="submit"]').click()
         expect(page.locator("#cycle-phase")).to_have_text(t(self.language, "Self-assessment"))
         self.look("cycle-open")
 
@@ -164,7 +164,7 @@ class Journey:
         page.goto(f"/cycles/{self.cycle().pk}/")
         expect(page.locator("#blockers")).to_be_visible()
         page.locator("#id_advance-override_blockers").check()
-        page.locator('button[name="action"][value="advance"]').click()
+        page.locator('form[action$="/advance/"] button[type="submit"]').click()
         expect(page.locator("#cycle-phase")).to_have_text(t(self.language, "Review"))
 
     def peers_rate(self) -> None:
@@ -217,7 +217,7 @@ class Journey:
         cycle = self.cycle()
         self.sign_in("ye.qing")
         page.goto(f"/cycles/{cycle.pk}/results/")
-        page.locator('button[name="action"][value="compute"]').click()
+        page.locator('form[action*="/results/compute/"] button[type="submit"]').click()
         if self.has_worker:
             # A real worker: watch the bar while it runs, then the page reloads with results.
             expect(page.locator("#compute-progress [role=progressbar]")).to_be_visible()
@@ -233,21 +233,21 @@ class Journey:
         self.look("results")
         page.goto(f"/cycles/{cycle.pk}/")
         page.locator("#id_advance-override_blockers").check()
-        page.locator('button[name="action"][value="advance"]').click()
+        page.locator('form[action$="/advance/"] button[type="submit"]').click()
         expect(page.locator("#cycle-phase")).to_have_text(t(self.language, "Calibration"))
         page.goto(f"/cycles/{cycle.pk}/results/")
         review = self.review()
         row = page.locator(
             "#results-table tbody tr",
-            has=page.locator(f'input[name="review"][value="{review.pk}"]'),
+            has=page.locator(f'form[action^="/reviews/{review.pk}/calibrate/"]'),
         )
         row.locator("select[name=grade]").select_option("A")
         row.locator("input[name=reason]").fill("Led the onboarding rebuild across teams")
-        row.locator('button[value="calibrate"]').click()
+        row.locator('form[action*="/calibrate/"] button[type="submit"]').click()
         expect(page.locator("#distribution-table")).to_be_visible()
         self.look("calibration")
         page.goto(f"/cycles/{cycle.pk}/")
-        page.locator('button[name="action"][value="advance"]').click()
+        page.locator('form[action$="/advance/"] button[type="submit"]').click()
         expect(page.locator("#cycle-phase")).to_have_text(t(self.language, "Published"))
 
     def pm_reads_and_acknowledges(self) -> None:

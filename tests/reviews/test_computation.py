@@ -6,6 +6,7 @@ equal the scenario's expected output. The query count must not grow with the PMs
 """
 
 import json
+import multiprocessing
 import os
 import signal
 import time
@@ -18,7 +19,7 @@ from django.db import connection
 from appraisal.models import Person
 from kpis import scoring
 from reviews import computation
-from reviews.computation import compute_request, cycle_compute
+from reviews.computation import compute_request, cycle_compute, run, writers
 from reviews.explanations import unpack
 from reviews.models import AssessmentRole, ComputationJob, JobStatus, Phase, Result, Review
 from tests.builders import HR, PEERS, SCENARIOS, advance_to, cycle_with_pms, load_into_cycle
@@ -39,7 +40,7 @@ def scoring_processes(request, monkeypatch, settings):
     """Score in one process, or split between this one and a forked child (which a real
     run does from computation.PARALLEL_FROM participants on)."""
     settings.COMPUTATION_PROCESSES = request.param
-    monkeypatch.setattr(computation, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(run, "PARALLEL_FROM", 2)
     return request.param
 
 
@@ -123,7 +124,7 @@ def test_a_failing_run_leaves_the_previous_results_untouched(monkeypatch):
         adjustment=Decimal(5), adjustment_reason="late change"
     )
 
-    real_values = computation._result_values
+    real_values = writers._result_values
 
     def failing_after_three(*args):
         # The write streams its rows (into COPY on PostgreSQL): fail half-way through
@@ -133,7 +134,7 @@ def test_a_failing_run_leaves_the_previous_results_untouched(monkeypatch):
                 raise RuntimeError("the disk is full")
             yield values
 
-    monkeypatch.setattr(computation, "_result_values", failing_after_three)
+    monkeypatch.setattr(writers, "_result_values", failing_after_three)
     with pytest.raises(RuntimeError, match="the disk is full"):
         cycle_compute(cycle_id=cycle.pk)
 
@@ -154,7 +155,7 @@ def test_a_failed_job_says_why_and_keeps_the_last_good_results(
     with django_capture_on_commit_callbacks(execute=True):
         good = compute_request(cycle=cycle)
     monkeypatch.setattr(
-        "reviews.computation.scoring.score_valid_participants",
+        "kpis.scoring.score_valid_participants",
         lambda *a: (_ for _ in ()).throw(ValueError("bad input")),
     )
 
@@ -324,7 +325,7 @@ def test_the_garbage_collector_is_back_on_after_a_run_even_a_failed_one(monkeypa
     assert gc.isenabled()
 
     monkeypatch.setattr(
-        computation.scoring,
+        scoring,
         "score_valid_participants",
         lambda *a: (_ for _ in ()).throw(ValueError("no")),
     )
@@ -356,16 +357,18 @@ def test_packed_json_text_is_the_packed_explanation(name):
 @pytest.fixture
 def two_processes(monkeypatch, settings):
     settings.COMPUTATION_PROCESSES = 2
-    monkeypatch.setattr(computation, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(run, "PARALLEL_FROM", 2)
     forked = []
-    real_fork = computation._fork
 
-    def recording_fork(*args):
-        pid, pipe = real_fork(*args)
-        forked.append(pid)
-        return pid, pipe
+    class RecordingProcess(multiprocessing.context.ForkProcess):
+        def start(self):
+            super().start()
+            forked.append(self.pid)
 
-    monkeypatch.setattr(computation, "_fork", recording_fork)
+    class RecordingContext(multiprocessing.context.ForkContext):
+        Process = RecordingProcess
+
+    monkeypatch.setattr(run, "POOL_CONTEXT", RecordingContext())
     return forked
 
 
@@ -377,7 +380,7 @@ def assert_reaped(pids):
 
 
 def test_a_large_cycle_is_shared_between_this_process_and_a_child_in_order(two_processes):
-    shares = computation._in_processes(lambda share: (os.getpid(), list(share)), range(10))
+    shares = run._in_processes(lambda share: (os.getpid(), list(share)), range(10))
 
     assert [pid for pid, _ in shares] == [os.getpid(), *two_processes]
     assert two_processes[0] != os.getpid()
@@ -388,12 +391,12 @@ def test_a_large_cycle_is_shared_between_this_process_and_a_child_in_order(two_p
 def test_a_small_cycle_or_one_configured_process_stays_in_this_process(
     monkeypatch, settings, two_processes
 ):
-    monkeypatch.setattr(computation, "PARALLEL_FROM", 500)
-    assert computation._in_processes(lambda share: os.getpid(), range(499)) == [os.getpid()]
+    monkeypatch.setattr(run, "PARALLEL_FROM", 500)
+    assert run._in_processes(lambda share: os.getpid(), range(499)) == [os.getpid()]
 
-    monkeypatch.setattr(computation, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(run, "PARALLEL_FROM", 2)
     settings.COMPUTATION_PROCESSES = 1
-    assert computation._in_processes(lambda share: os.getpid(), range(499)) == [os.getpid()]
+    assert run._in_processes(lambda share: os.getpid(), range(499)) == [os.getpid()]
     assert two_processes == []
 
 
@@ -415,7 +418,7 @@ def test_an_error_in_the_child_is_raised_here_as_itself(two_processes):
     work = failing_in_the_child(ValueError("item 7 is broken"))
 
     with pytest.raises(ValueError, match="item 7 is broken"):
-        computation._in_processes(work, range(10))
+        run._in_processes(work, range(10))
     assert_reaped(two_processes)
 
 
@@ -427,7 +430,7 @@ def test_an_error_that_cannot_cross_processes_still_says_what_broke(two_processe
     work = failing_in_the_child(UnpicklableError("the lock is held"))
 
     with pytest.raises(RuntimeError, match="UnpicklableError: the lock is held"):
-        computation._in_processes(work, range(10))
+        run._in_processes(work, range(10))
 
 
 def test_when_this_process_fails_the_child_is_stopped_and_reaped(two_processes):
@@ -442,7 +445,7 @@ def test_when_this_process_fails_the_child_is_stopped_and_reaped(two_processes):
             return "x" * 4_000_000
 
         with pytest.raises(RuntimeError, match="this process failed"):
-            computation._in_processes(work, range(10))
+            run._in_processes(work, range(10))
         assert_reaped(two_processes)
     finally:
         signal.alarm(0)
@@ -476,9 +479,9 @@ def test_input_problems_found_by_the_child_are_reported_in_order(two_processes):
 
 
 def test_copy_text_escapes_what_postgresql_copy_reads_specially():
-    assert computation._copy_text(None) == r"\N"
-    assert computation._copy_text('a\\b\tc\nd\re "\\n"') == r'a\\b\tc\nd\re "\\n"'
-    assert computation._copy_text(["x", 1]) == '["x",1]'
+    assert writers._copy_text(None) == r"\N"
+    assert writers._copy_text('a\\b\tc\nd\re "\\n"') == r'a\\b\tc\nd\re "\\n"'
+    assert writers._copy_text(["x", 1]) == '["x",1]'
 
 
 def test_both_writers_give_a_result_the_same_digest_and_a_rerun_fills_a_missing_one():
@@ -493,13 +496,13 @@ def test_both_writers_give_a_result_the_same_digest_and_a_rerun_fills_a_missing_
     teams = {participant.id: participant.team for participant in participants}
     digests = []
     for explain in (pack, pack_json):
-        _problems, rows = computation._score_part(card, participants, explain=explain)
+        _problems, rows = run._score_part(card, participants, explain=explain)
         finals = {row.id: row.final_score for row in rows if row.final_score is not None}
         placings = engine.place_cycle(card, finals, teams)
         digests.append(
             {
-                values[0]: computation._digest(values[:-1])
-                for values in computation._result_values(cycle, rows, placings)
+                values[0]: writers._digest(values[:-1])
+                for values in writers._result_values(cycle, rows, placings)
             }
         )
     assert digests[0] == digests[1]
@@ -525,8 +528,8 @@ def test_the_stored_explanation_is_the_text_the_computation_wrote():
 
     cycle, _reviews = load_into_cycle("worked_example")
     card, participants = computation.cycle_inputs(cycle)
-    _problems, rows = computation._score_part(card, participants, explain=pack_json)
-    _problems, documents = computation._score_part(card, participants, explain=pack)
+    _problems, rows = run._score_part(card, participants, explain=pack_json)
+    _problems, documents = run._score_part(card, participants, explain=pack)
     sent = {int(row.id): row.explanation for row in rows}
 
     cycle_compute(cycle_id=cycle.pk)
@@ -547,7 +550,7 @@ def test_an_empty_cycle_computes_to_no_results(two_processes):
 
     assert cycle_compute(cycle_id=cycle.pk) == 0
     assert not Result.objects.filter(cycle=cycle).exists()
-    assert computation._in_processes(list, []) == [[]]
+    assert run._in_processes(list, []) == [[]]
 
 
 def test_with_three_processes_a_failure_neither_hangs_nor_leaves_children(
@@ -555,7 +558,7 @@ def test_with_three_processes_a_failure_neither_hangs_nor_leaves_children(
 ):
     """Each child holds only its own pipe: a failing parent must not wait on a child kept
     blocked by a sibling's copy of its pipe, nor on a child still working."""
-    monkeypatch.setattr(computation, "_process_count", lambda: 3)
+    monkeypatch.setattr(run, "_process_count", lambda: 3)
     signal.alarm(60)
     try:
 
@@ -567,7 +570,7 @@ def test_with_three_processes_a_failure_neither_hangs_nor_leaves_children(
             return "x" * 4_000_000
 
         with pytest.raises(RuntimeError, match="this process failed"):
-            computation._in_processes(work, range(9))
+            run._in_processes(work, range(9))
         assert len(two_processes) == 2
         assert_reaped(two_processes)
     finally:
@@ -578,7 +581,7 @@ def test_a_child_that_dies_without_a_result_is_reported(two_processes):
     work = failing_in_the_child(lambda: os._exit(3))  # as if killed: no result, no error
 
     with pytest.raises(RuntimeError, match="ended without a result"):
-        computation._in_processes(work, range(10))
+        run._in_processes(work, range(10))
     assert_reaped(two_processes)
 
 
@@ -586,6 +589,6 @@ def test_a_scoring_error_from_a_child_keeps_its_problems(two_processes):
     work = failing_in_the_child(scoring.ScoringError(["first problem", "second problem"]))
 
     with pytest.raises(scoring.ScoringError) as raised:
-        computation._in_processes(work, range(10))
+        run._in_processes(work, range(10))
     assert raised.value.problems == ["first problem", "second problem"]
     assert str(raised.value) == "first problem\nsecond problem"

@@ -75,7 +75,8 @@ def test_recorded_history_becomes_audit_entries_when_the_history_tables_go(peopl
 
     try:
         call_command("migrate", "reviews", "0006", verbosity=0)
-        old = MigrationExecutor(connection).loader.project_state(("reviews", "0006_audit_entries")).apps
+        loader = MigrationExecutor(connection).loader
+        old = loader.project_state(("reviews", "0006_audit_entries")).apps
         history = old.get_model("reviews", "HistoricalRating")
         for offset, (value, kind) in enumerate(((2, "+"), (4, "~"))):
             history.objects.create(

@@ -41,7 +41,7 @@ def test_hr_computes_and_the_progress_bar_reloads_the_page_when_done(
     client = signed_in(hr)
 
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("reviews:cycle_results", args=[cycle.pk]), {"action": "compute"})
+        client.post(reverse("reviews:cycle_results_compute", args=[cycle.pk]))
     job = ComputationJob.objects.get(cycle=cycle)
     progress = client.get(
         reverse("reviews:cycle_results_progress", args=[cycle.pk]) + "?was=running"
@@ -127,22 +127,13 @@ def test_calibration_needs_a_reason_and_shows_the_quota_warning(computed):
     client = signed_in(hr)
     url = reverse("reviews:cycle_results", args=[cycle.pk])
 
-    refused = client.post(
-        url, {"action": "calibrate", "review": reviews["lin"].pk, "grade": "S", "reason": ""}
-    )
+    calibrate = reverse("reviews:result_calibrate", args=[reviews["lin"].pk])
+    refused = client.post(calibrate, {"grade": "S", "reason": ""})
     assert refused.status_code == 400
     assert "Give a reason" in refused.content.decode()
     assert not Calibration.objects.exists()
 
-    client.post(
-        url,
-        {
-            "action": "calibrate",
-            "review": reviews["lin"].pk,
-            "grade": "S",
-            "reason": "led the pricing launch",
-        },
-    )
+    client.post(calibrate, {"grade": "S", "reason": "led the pricing launch"})
     content = client.get(url).content.decode()
 
     assert Calibration.objects.get(review=reviews["lin"]).grade == "S"
@@ -221,7 +212,7 @@ def test_the_pm_acknowledges_once_with_a_comment(computed):
     cycle, reviews, hr = computed
     publish(cycle, hr)
     client = signed_in(reviews["lin"].person)
-    url = reverse("reviews:result_detail", args=[reviews["lin"].pk])
+    url = reverse("reviews:result_acknowledge", args=[reviews["lin"].pk])
 
     client.post(url, {"comment": "Fair; I will fix documentation."})
     again = client.post(url, {"comment": "changed my mind"}, follow=True)
@@ -239,7 +230,10 @@ def test_the_acknowledgement_shows_on_the_result_page_with_its_comment(computed)
     client = signed_in(reviews["lin"].person)
     assert 'id="acknowledged"' not in client.get(url).content.decode()
 
-    client.post(url, {"comment": "Fair & square"})
+    client.post(
+        reverse("reviews:result_acknowledge", args=[reviews["lin"].pk]),
+        {"comment": "Fair & square"},
+    )
 
     for reader in (client, signed_in(reviews["lin"].leader), signed_in(hr)):
         content = reader.get(url).content.decode()
@@ -414,7 +408,7 @@ def test_large_cycles_are_paginated_with_a_constant_query_count(django_assert_ma
     with django_assert_max_num_queries(40) as second:
         page_two = client.get(url, {"page": 2}).content.decode()
 
-    assert page_one.count('name="review"') == 100
-    assert page_two.count('name="review"') == 15
+    assert page_one.count("/calibrate/") == 100
+    assert page_two.count("/calibrate/") == 15
     assert "Page 1 of 2" in page_one
     assert len(first.captured_queries) == len(second.captured_queries)

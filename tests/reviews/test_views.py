@@ -42,8 +42,8 @@ def test_cycle_pages_are_for_hr(people, open_cycle, client, name, status):
 
 def test_a_non_hr_post_to_a_cycle_changes_nothing(people, open_cycle, client):
     response = login(client, people["zhou.min"]).post(
-        reverse("reviews:cycle_detail", args=[open_cycle.pk]),
-        {"action": "advance", "advance-override_blockers": "on"},
+        reverse("reviews:cycle_advance", args=[open_cycle.pk]),
+        {"advance-override_blockers": "on"},
     )
 
     assert response.status_code == 403
@@ -73,12 +73,10 @@ def test_hr_creates_a_cycle_adds_a_team_and_opens_it(people, client):
     assert "created as a draft" in response.content.decode()
 
     client.post(
-        reverse("reviews:cycle_detail", args=[cycle.pk]),
-        {"action": "add", "add-teams": [people["chen.lin"].team_id]},
+        reverse("reviews:cycle_participants_add", args=[cycle.pk]),
+        {"add-teams": [people["chen.lin"].team_id]},
     )
-    response = client.post(
-        reverse("reviews:cycle_detail", args=[cycle.pk]), {"action": "open"}, follow=True
-    )
+    response = client.post(reverse("reviews:cycle_open", args=[cycle.pk]), follow=True)
 
     cycle.refresh_from_db()
     assert cycle.phase == Phase.SELF_ASSESSMENT
@@ -112,16 +110,14 @@ def test_deadlines_out_of_order_are_refused_with_a_message(people, client):
 def test_a_blocked_move_shows_what_blocks_it_and_needs_confirmation(people, open_cycle, client):
     client = login(client, people["ye.qing"])
 
-    blocked = client.post(
-        reverse("reviews:cycle_detail", args=[open_cycle.pk]), {"action": "advance"}
-    )
+    blocked = client.post(reverse("reviews:cycle_advance", args=[open_cycle.pk]))
     assert blocked.status_code == 400
     assert "4 PMs have not submitted their self-assessment" in blocked.content.decode()
     assert Cycle.objects.get(pk=open_cycle.pk).phase == Phase.SELF_ASSESSMENT
 
     client.post(
-        reverse("reviews:cycle_detail", args=[open_cycle.pk]),
-        {"action": "advance", "advance-override_blockers": "on"},
+        reverse("reviews:cycle_advance", args=[open_cycle.pk]),
+        {"advance-override_blockers": "on"},
     )
     assert Cycle.objects.get(pk=open_cycle.pk).phase == Phase.REVIEW
 

@@ -1,5 +1,5 @@
-"""Reads of review cycles, scoped to what the asking user may see, in a fixed number of
-queries whatever the number of PMs."""
+"""Reads of computed results: the calibration table, the grade distribution, a PM's
+explained result and history."""
 
 from __future__ import annotations
 
@@ -7,51 +7,26 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.cache import cache
-from django.core.paginator import Page, Paginator
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.core.paginator import Page
+from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.db.models.functions import Coalesce
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from appraisal.models import Person, Team
-
-from . import audit, permissions
-from .models import (
-    Assessment,
-    AssessmentRole,
+from reviews import permissions
+from reviews.explanations import unpack
+from reviews.models import (
     ComputationJob,
     Cycle,
     CycleCompetency,
     CycleKpi,
     JobStatus,
-    KpiActual,
-    PeerRequest,
-    PeerRequestStatus,
-    Phase,
-    Rating,
     Result,
     Review,
 )
-
-
-def cycle_list() -> QuerySet[Cycle]:
-    return Cycle.objects.select_related("template").annotate(participant_count=Count("reviews"))
-
-
-def cycles_led_by(*, leader: Person) -> QuerySet[Cycle]:
-    """Open cycles in which the leader reviews someone, with how many."""
-    return (
-        Cycle.objects.filter(reviews__leader=leader)
-        .exclude(phase__in=[Phase.DRAFT, Phase.CLOSED])
-        .annotate(led_count=Count("reviews", filter=Q(reviews__leader=leader)))
-        .order_by("-period_start")
-    )
-
-
-def cycle_get(*, pk: int) -> Cycle:
-    """The cycle with its template and creator, or 404."""
-    return get_object_or_404(Cycle.objects.select_related("template", "created_by"), pk=pk)
+from reviews.selectors.reviews import cut_then_load
 
 
 def computation_jobs(*, cycle: Cycle) -> tuple[ComputationJob | None, ComputationJob | None]:
@@ -62,78 +37,6 @@ def computation_jobs(*, cycle: Cycle) -> tuple[ComputationJob | None, Computatio
         ComputationJob.objects.filter(cycle=cycle, status=JobStatus.SUCCEEDED)
         .order_by("-finished_at")
         .first(),
-    )
-
-
-def _submitted(role: str) -> Exists:
-    return Exists(
-        Assessment.objects.filter(review=OuterRef("pk"), role=role, submitted_at__isnull=False)
-    )
-
-
-def _peer_requests(*statuses: str) -> Coalesce:
-    """How many of the review's peer requests have one of `statuses`: a subquery, so the
-    count of a paginated list stays a plain COUNT(*) and only the shown rows pay for it."""
-    return Coalesce(
-        Subquery(
-            PeerRequest.objects.filter(review=OuterRef("pk"), status__in=statuses)
-            .order_by()
-            .values("review")
-            .annotate(count=Count("pk"))
-            .values("count")
-        ),
-        0,
-    )
-
-
-def review_progress_list(*, cycle: Cycle, leader: Person | None = None) -> QuerySet[Review]:
-    """Each review of the cycle with its progress: self and leader submitted, peers asked
-    and answered. One query (and a plain COUNT(*) when paginated)."""
-    reviews = (
-        Review.objects.filter(cycle=cycle)
-        .select_related("person", "leader", "team")
-        .annotate(
-            has_self_submitted=_submitted(AssessmentRole.SELF),
-            has_leader_submitted=_submitted(AssessmentRole.LEADER),
-            peers_nominated=_peer_requests(PeerRequestStatus.NOMINATED),
-            peers_asked=_peer_requests(PeerRequestStatus.APPROVED, PeerRequestStatus.SUBMITTED),
-            peers_answered=_peer_requests(PeerRequestStatus.SUBMITTED),
-        )
-        .order_by("team__name", "person__name")
-    )
-    if leader is not None:
-        reviews = reviews.filter(leader=leader)
-    return reviews
-
-
-def _cut_then_load(ordered: QuerySet, number, per_page: int, full: QuerySet) -> Page:
-    """A page of `ordered`, sorted and cut alone (in a subquery, joined only to what its
-    sort and filters need), whose rows are then read from `full` (the joins and
-    annotations the page shows), in the same order: the shown rows only pay for them."""
-    page = Paginator(ordered, per_page).get_page(number)
-    page.object_list = full.filter(pk__in=page.object_list.values("pk")).order_by(
-        *ordered.query.order_by
-    )
-    return page
-
-
-def review_progress_page(*, cycle: Cycle, number, per_page: int) -> Page:
-    """One page of review_progress_list; the progress of the shown rows only is computed."""
-    return _cut_then_load(
-        Review.objects.filter(cycle=cycle).order_by("team__name", "person__name", "pk"),
-        number,
-        per_page,
-        review_progress_list(cycle=cycle),
-    )
-
-
-def review_get(*, user, pk: int) -> Review:
-    """The review if the user may see it; 404 otherwise (never revealing it exists)."""
-    return get_object_or_404(
-        Review.objects.filter(permissions.visible_reviews_filter(user)).select_related(
-            "cycle", "person", "leader", "team"
-        ),
-        pk=pk,
     )
 
 
@@ -152,158 +55,6 @@ def result_page_review_get(*, user, pk: int) -> Review:
     result.cycle = review.cycle
     return review
 
-
-def peer_request_get(*, user, pk: int) -> PeerRequest:
-    return get_object_or_404(
-        PeerRequest.objects.filter(permissions.peer_requests_filter(user)).select_related(
-            "review__cycle", "review__person", "review__team"
-        ),
-        pk=pk,
-    )
-
-
-def cycle_items(cycle: Cycle) -> tuple[list[CycleKpi], list[CycleCompetency]]:
-    return (
-        list(cycle.kpi_items.select_related("kpi")),
-        list(cycle.competency_items.select_related("competency")),
-    )
-
-
-def actuals_by_item(review: Review) -> dict[int, KpiActual]:
-    return {actual.item_id: actual for actual in KpiActual.objects.filter(review=review)}
-
-
-def ratings_by_item(assessment: Assessment | None) -> dict[int, Rating]:
-    if assessment is None:
-        return {}
-    return {rating.competency_id: rating for rating in assessment.ratings.all()}
-
-
-@dataclass(frozen=True)
-class PeerAggregate:
-    """Anonymous peer input for one competency: shown only with enough responses."""
-
-    responses: int
-    mean: Decimal | None  # None when fewer than the minimum (then not shown)
-    is_shown: bool
-
-
-def peer_aggregates(*, review: Review) -> dict[int, PeerAggregate]:
-    """Per competency, the number of submitted peer answers and, with at least the cycle's
-    minimum, their mean. Never who said what."""
-    minimum = int(review.cycle.scorecard.get("min_peer_responses", 3))
-    values: dict[int, list[int]] = {}
-    for competency_id, value in Rating.objects.filter(
-        assessment__review=review,
-        assessment__role=AssessmentRole.PEER,
-        assessment__submitted_at__isnull=False,
-        value__isnull=False,
-    ).values_list("competency_id", "value"):
-        values.setdefault(competency_id, []).append(value)
-    aggregates = {}
-    for competency_id, numbers in values.items():
-        shown = len(numbers) >= minimum
-        mean = (
-            (Decimal(sum(numbers)) / len(numbers)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-            if shown
-            else None
-        )
-        aggregates[competency_id] = PeerAggregate(responses=len(numbers), mean=mean, is_shown=shown)
-    return aggregates
-
-
-@dataclass
-class Task:
-    label: str
-    url: str
-    deadline: object = None
-
-
-def person_tasks(*, person: Person) -> dict[str, list[Task]]:
-    """Everything a person owes in open cycles, by kind, soonest deadline first."""
-    from django.urls import reverse
-    from django.utils.translation import gettext as _
-
-    tasks: dict[str, list[Task]] = {
-        "self_assessments": [],
-        "peer_requests": [],
-        "leader_reviews": [],
-    }
-    own = (
-        Review.objects.filter(person=person, cycle__phase=Phase.SELF_ASSESSMENT)
-        .exclude(assessments__role=AssessmentRole.SELF, assessments__submitted_at__isnull=False)
-        .select_related("cycle")
-    )
-    for review in own:
-        tasks["self_assessments"].append(
-            Task(
-                _("Self-assessment: %(cycle)s") % {"cycle": review.cycle.name},
-                reverse("reviews:self_assessment", args=[review.pk]),
-                review.cycle.self_assessment_deadline,
-            )
-        )
-    published = (
-        Review.objects.filter(person=person, cycle__phase=Phase.PUBLISHED, result__isnull=False)
-        .filter(acknowledgement__isnull=True)
-        .select_related("cycle")
-    )
-    for review in published:
-        tasks["self_assessments"].append(
-            Task(
-                _("Read and acknowledge your result: %(cycle)s") % {"cycle": review.cycle.name},
-                reverse("reviews:result_detail", args=[review.pk]),
-                review.cycle.acknowledgement_deadline,
-            )
-        )
-    requests = PeerRequest.objects.filter(
-        peer=person, status=PeerRequestStatus.APPROVED, review__cycle__phase=Phase.REVIEW
-    ).select_related("review__person", "review__cycle")
-    for request in requests:
-        tasks["peer_requests"].append(
-            Task(
-                _("Feedback for %(name)s (%(cycle)s)")
-                % {"name": request.review.person, "cycle": request.review.cycle.name},
-                reverse("reviews:peer_request", args=[request.pk]),
-                request.review.cycle.review_deadline,
-            )
-        )
-    led = (
-        Review.objects.filter(leader=person, cycle__phase__in=[Phase.SELF_ASSESSMENT, Phase.REVIEW])
-        .select_related("cycle", "person")
-        .annotate(
-            has_leader_submitted=_submitted(AssessmentRole.LEADER),
-            nominations=Count(
-                "peer_requests", filter=Q(peer_requests__status=PeerRequestStatus.NOMINATED)
-            ),
-        )
-    )
-    for review in led:
-        if review.cycle.phase == Phase.SELF_ASSESSMENT and review.nominations:
-            tasks["leader_reviews"].append(
-                Task(
-                    _("Approve peers for %(name)s") % {"name": review.person},
-                    reverse("reviews:peers", args=[review.pk]),
-                    review.cycle.self_assessment_deadline,
-                )
-            )
-        elif review.cycle.phase == Phase.REVIEW and not review.has_leader_submitted:
-            tasks["leader_reviews"].append(
-                Task(
-                    _("Review %(name)s") % {"name": review.person},
-                    reverse("reviews:leader_review", args=[review.pk]),
-                    review.cycle.review_deadline,
-                )
-            )
-    for items in tasks.values():
-        items.sort(key=lambda task: (task.deadline is None, task.deadline))
-    return tasks
-
-
-# The audit trail is read where it is written: reviews.audit.
-review_audit = audit.review_audit
-
-
-# --- results --------------------------------------------------------------------------------
 
 RESULT_SORTS = {
     "rank": ("rank", "review__person__name"),
@@ -366,7 +117,7 @@ def results_page(
         plain = plain.filter(review__team_id=team_id)
     if leader_id:
         plain = plain.filter(review__leader_id=leader_id)
-    return _cut_then_load(
+    return cut_then_load(
         plain.order_by(*order),
         number,
         per_page,
@@ -408,8 +159,6 @@ def item_names(cycle: Cycle, *, items: tuple[dict, dict] | None = None) -> dict[
 
 def flag_texts() -> tuple[dict[str, str], dict[str, str]]:
     """The texts of flag_labels in the active language: (by kind of flag, by section)."""
-    from django.utils.translation import gettext as _
-
     kinds = {
         "missing": _("missing actual: %(item)s"),
         "excused": _("excused: %(item)s"),
@@ -505,10 +254,6 @@ def team_history(*, leader: Person):
     )
 
 
-def _number(value) -> Decimal | None:
-    return None if value is None else Decimal(str(value))
-
-
 def _points_text(value) -> str:
     if value is None:
         return ""
@@ -544,10 +289,6 @@ EXPLANATION_CACHE_SECONDS = 24 * 3600
 
 
 def _explained_result(*, review: Review, result, items: tuple[dict, dict] | None) -> dict:
-    from django.utils.translation import gettext as _
-
-    from .explanations import unpack
-
     kpi_items, competency_items = items or items_by_key(review.cycle)
     x = unpack(result.explanation, kpi_items=kpi_items, competency_items=competency_items)
     kpis = []

@@ -1,0 +1,59 @@
+"""Reads of review cycles."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from appraisal.models import Person
+from appraisal.selectors import person_for_user
+from reviews.models import (
+    Cycle,
+    Phase,
+    PhaseChange,
+    Review,
+)
+
+
+def cycle_list() -> QuerySet[Cycle]:
+    return Cycle.objects.select_related("template").annotate(participant_count=Count("reviews"))
+
+
+def cycles_led_by(*, leader: Person) -> QuerySet[Cycle]:
+    """Open cycles in which the leader reviews someone, with how many."""
+    return (
+        Cycle.objects.filter(reviews__leader=leader)
+        .exclude(phase__in=[Phase.DRAFT, Phase.CLOSED])
+        .annotate(led_count=Count("reviews", filter=Q(reviews__leader=leader)))
+        .order_by("-period_start")
+    )
+
+
+def cycle_get(*, pk: int) -> Cycle:
+    """The cycle with its template and creator, or 404."""
+    return get_object_or_404(Cycle.objects.select_related("template", "created_by"), pk=pk)
+
+
+def cycle_phase_changes(*, cycle: Cycle) -> QuerySet[PhaseChange]:
+    """The cycle's phase moves, with who moved it."""
+    return cycle.phase_changes.select_related("moved_by")
+
+
+def cycle_review_get(*, cycle: Cycle, pk: int) -> Review:
+    """One review of the cycle, with its PM, or 404."""
+    return get_object_or_404(Review.objects.select_related("person"), pk=pk, cycle=cycle)
+
+
+def is_leader_in_cycle(*, cycle: Cycle, person: Person | None) -> bool:
+    """Does the person lead someone reviewed in the cycle?"""
+    return person is not None and cycle.reviews.filter(leader=person).exists()
+
+
+def team_cycle_get(*, user, pk: int) -> tuple[Cycle, Person]:
+    """The cycle and its leader, for a leader who reviews someone in it; 404 otherwise."""
+    cycle = cycle_get(pk=pk)
+    leader = person_for_user(user=user)
+    if not is_leader_in_cycle(cycle=cycle, person=leader):
+        raise Http404
+    return cycle, leader

@@ -1,0 +1,58 @@
+"""Reads of peer requests and of the anonymous peer input."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.shortcuts import get_object_or_404
+
+from reviews import permissions
+from reviews.models import (
+    AssessmentRole,
+    PeerRequest,
+    Rating,
+    Review,
+)
+
+
+def peer_request_get(*, user, pk: int) -> PeerRequest:
+    return get_object_or_404(
+        PeerRequest.objects.filter(permissions.peer_requests_filter(user)).select_related(
+            "review__cycle", "review__person", "review__team"
+        ),
+        pk=pk,
+    )
+
+
+@dataclass(frozen=True)
+class PeerAggregate:
+    """Anonymous peer input for one competency: shown only with enough responses."""
+
+    responses: int
+    mean: Decimal | None  # None when fewer than the minimum (then not shown)
+    is_shown: bool
+
+
+def peer_aggregates(*, review: Review) -> dict[int, PeerAggregate]:
+    """Per competency, the number of submitted peer answers and, with at least the cycle's
+    minimum, their mean. Never who said what."""
+    minimum = int(review.cycle.scorecard.get("min_peer_responses", 3))
+    values: dict[int, list[int]] = {}
+    for competency_id, value in Rating.objects.filter(
+        assessment__review=review,
+        assessment__role=AssessmentRole.PEER,
+        assessment__submitted_at__isnull=False,
+        value__isnull=False,
+    ).values_list("competency_id", "value"):
+        values.setdefault(competency_id, []).append(value)
+    aggregates = {}
+    for competency_id, numbers in values.items():
+        shown = len(numbers) >= minimum
+        mean = (
+            (Decimal(sum(numbers)) / len(numbers)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+            if shown
+            else None
+        )
+        aggregates[competency_id] = PeerAggregate(responses=len(numbers), mean=mean, is_shown=shown)
+    return aggregates

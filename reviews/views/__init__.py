@@ -1,0 +1,59 @@
+"""The review cycle's pages, one module per noun; every view is here too, for the URLs."""
+
+from .actuals import actuals_upload
+from .assessments import leader_review, peer_request, self_assessment
+from .audit import review_audit
+from .cycles import (
+    cycle_advance,
+    cycle_assessment_reopen,
+    cycle_create,
+    cycle_deadline_extend,
+    cycle_detail,
+    cycle_list,
+    cycle_open,
+    cycle_participant_remove,
+    cycle_participants_add,
+)
+from .home import home, my_team, team_cycle
+from .peers import peers
+from .results import (
+    cycle_results,
+    cycle_results_compute,
+    cycle_results_export,
+    cycle_results_progress,
+    my_results,
+    result_acknowledge,
+    result_calibrate,
+    result_detail,
+    team_history,
+)
+
+__all__ = [
+    "actuals_upload",
+    "cycle_advance",
+    "cycle_assessment_reopen",
+    "cycle_create",
+    "cycle_deadline_extend",
+    "cycle_detail",
+    "cycle_list",
+    "cycle_open",
+    "cycle_participant_remove",
+    "cycle_participants_add",
+    "cycle_results",
+    "cycle_results_compute",
+    "cycle_results_export",
+    "cycle_results_progress",
+    "home",
+    "leader_review",
+    "my_results",
+    "my_team",
+    "peer_request",
+    "peers",
+    "result_acknowledge",
+    "result_calibrate",
+    "result_detail",
+    "review_audit",
+    "self_assessment",
+    "team_cycle",
+    "team_history",
+]

@@ -1,0 +1,52 @@
+"""KPI actuals uploaded as a file."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from appraisal.selectors import person_for_user
+from reviews import permissions, selectors, services
+from reviews.forms import ActualsUploadForm
+from reviews.imports import ActualsRejected, actuals_import
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def actuals_upload(request, pk: int):
+    """HR (every PM) or a leader (their reports) uploads KPI actuals as CSV or XLSX."""
+
+    cycle = selectors.cycle_get(pk=pk)
+    is_hr = permissions.can_manage_cycles(request.user)
+    person = person_for_user(user=request.user)
+    is_leader = person is not None and cycle.reviews.filter(leader=person).exists()
+    if not (is_hr or is_leader):
+        raise Http404
+    form = ActualsUploadForm(request.POST or None, request.FILES or None)
+    errors, problems = [], []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            count = actuals_import(
+                cycle=cycle,
+                data=upload.read(),
+                filename=upload.name,
+                leader_id=None if is_hr else person.pk,
+            )
+        except ActualsRejected as rejected:
+            errors = rejected.errors
+        except services.ReviewError as error:
+            problems = error.problems
+        else:
+            messages.success(request, _("%(count)s actual(s) uploaded.") % {"count": count})
+            return redirect(request.path)
+    return render(
+        request,
+        "reviews/actuals_upload.html",
+        {"cycle": cycle, "form": form, "errors": errors, "problems": problems, "is_hr": is_hr},
+        status=400 if (errors or problems) else 200,
+    )

@@ -1,0 +1,53 @@
+"""What the review views share: the signed-in person, HR's gate, query parameters."""
+
+from __future__ import annotations
+
+from functools import wraps
+from html import escape
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+from appraisal.models import Person
+from appraisal.selectors import person_for_user
+from reviews import permissions
+
+PAGE_SIZE = 100  # rows per page of HR's cycle tables (cycles can hold thousands of PMs)
+
+
+def _actor(request) -> Person:
+    person = person_for_user(user=request.user)
+    if person is None:
+        raise PermissionDenied(_("Your account is not linked to a person in the organisation."))
+    return person
+
+
+def hr_required(view):
+    """A view for signed-in HR only (`permissions.check_can_manage_cycles`)."""
+
+    @wraps(view)
+    @login_required
+    def checked(request, *args, **kwargs):
+        permissions.check_can_manage_cycles(request.user)
+        return view(request, *args, **kwargs)
+
+    return checked
+
+
+def _int_param(request, name: str) -> int | None:
+    value = request.GET.get(name, "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
+
+
+def _options_html(options) -> SafeString:
+    """`<option value="v"[ selected]>label</option>` for each (value, label, is_selected),
+    escaped as the template would escape them."""
+    return mark_safe(  # noqa: S308 - every value and label is escaped here
+        "".join(
+            f'<option value="{escape(str(value))}"{" selected" if is_selected else ""}>'
+            f"{escape(str(label))}</option>"
+            for value, label, is_selected in options
+        )
+    )
