@@ -40,10 +40,7 @@ def result_rows(cycle) -> tuple[list[str], list[list]]:
         _("Bonus multiplier"),
         _("Flags"),
     ]
-    multipliers = {
-        grade: Decimal(str(value))
-        for grade, value in cycle.scorecard.get("bonus_multipliers", {}).items()
-    }
+    multipliers = cycle.scoring_card.bonus_multipliers
     rows = []
     names = item_names(cycle)
     for result in cycle_results(cycle=cycle):

@@ -8,12 +8,15 @@ ratings reference. Editing the template afterwards never changes the cycle.
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from appraisal.models import Person, Team
+from kpis import scoring
 from kpis.models import MEASURE, WEIGHT, Competency, Direction, Kpi, ScorecardTemplate
 
 from .fields import JSONText
+from .scorecards import scorecard_from
 
 
 class Phase(models.TextChoices):
@@ -86,6 +89,17 @@ class Cycle(models.Model):
         grading = self.scorecard.get("grading", {})
         return list(
             self.scorecard.get("grade_order") or grading.get("bands") or grading.get("quotas") or {}
+        )
+
+    @cached_property
+    def scoring_card(self) -> scoring.Scorecard:
+        """The frozen scorecard as the engine's typed Scorecard, items included (2 queries,
+        once per instance). A draft has none yet: ValueError."""
+        return scorecard_from(
+            self.scorecard,
+            grades=self.grades,
+            kpi_items=self.kpi_items.order_by("position", "pk"),
+            competency_items=self.competency_items.order_by("position", "pk"),
         )
 
     def deadline_for(self, phase: str):

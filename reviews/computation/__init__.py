@@ -2,7 +2,7 @@
 everyone (`run`), the write of the results (`writers`), and the request that queues a run
 (`jobs`)."""
 
-from .inputs import READ_CHUNK, cycle_inputs, cycle_scorecard
+from .inputs import READ_CHUNK, cycle_inputs
 from .jobs import computation_request, compute_request
 from .run import (
     PARALLEL_FROM,
@@ -25,7 +25,6 @@ __all__ = [
     "compute_request",
     "cycle_compute",
     "cycle_inputs",
-    "cycle_scorecard",
     "job_claim",
     "job_fail",
     "job_progress",

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
-from decimal import Decimal
 
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.db import connection
@@ -16,68 +15,10 @@ from kpis.services import plain_decimal as plain
 from reviews.models import (
     AssessmentRole,
     Cycle,
-    CycleCompetency,
-    CycleKpi,
     KpiActual,
     Rating,
     Review,
 )
-
-
-def _decimal_table(table: dict) -> dict[str, Decimal]:
-    return {str(key): Decimal(str(value)) for key, value in table.items()}
-
-
-def _in_order(table: dict[str, Decimal], order: list[str]) -> dict[str, Decimal]:
-    """A grade table best first (the engine reads grades in the table's order)."""
-    return {grade: table[grade] for grade in order if grade in table} | table
-
-
-def cycle_scorecard(cycle: Cycle) -> scoring.Scorecard:
-    """The cycle's frozen scorecard as the pure engine's Scorecard (2 queries)."""
-    settings = cycle.scorecard
-    grading = settings.get("grading", {})
-    kpis = tuple(
-        scoring.KpiItem(
-            key=str(item.pk),
-            direction=item.direction,
-            threshold=plain(item.threshold),
-            target=plain(item.target),
-            stretch=plain(item.stretch),
-            weight=plain(item.weight),
-        )
-        for item in CycleKpi.objects.filter(cycle=cycle).order_by("position", "pk")
-    )
-    competencies = tuple(
-        scoring.CompetencyItem(key=str(item.pk), weight=plain(item.weight))
-        for item in CycleCompetency.objects.filter(cycle=cycle).order_by("position", "pk")
-    )
-    sections = _decimal_table(settings.get("section_weights", {"kpi": 60, "competency": 40}))
-    sources = _decimal_table(settings.get("source_weights", {"self": 20, "leader": 50, "peer": 30}))
-    return scoring.Scorecard(
-        kpis=kpis,
-        competencies=competencies,
-        scale=scoring.Scale(lo=int(settings["scale"]["lo"]), hi=int(settings["scale"]["hi"])),
-        section_weights={
-            scoring.Section.KPI: sections["kpi"],
-            scoring.Section.COMPETENCY: sections["competency"],
-        },
-        source_weights={
-            scoring.Source.SELF: sources["self"],
-            scoring.Source.LEADER: sources["leader"],
-            scoring.Source.PEER: sources["peer"],
-        },
-        min_peer_responses=int(settings.get("min_peer_responses", 3)),
-        stretch_cap=Decimal(str(settings.get("stretch_cap", 120))),
-        max_adjustment=Decimal(str(settings.get("max_adjustment", 10))),
-        grading=scoring.Grading(
-            mode=grading.get("mode", "bands"),
-            bands=_in_order(_decimal_table(grading.get("bands", {})), cycle.grades),
-            quotas=_in_order(_decimal_table(grading.get("quotas", {})), cycle.grades),
-        ),
-        bonus_multipliers=_decimal_table(settings.get("bonus_multipliers", {})),
-    )
-
 
 # Rows are read through server-side cursors on PostgreSQL (fetchmany elsewhere), so the
 # driver never holds a whole cycle's ratings at once (1.4 million rows at 10,000 PMs).
@@ -90,7 +31,7 @@ def cycle_inputs(cycle: Cycle) -> tuple[scoring.Scorecard, list[scoring.Particip
     The actual that counts is the verified one, else the reported one; an excused KPI is
     left out. Only submitted assessments count.
     """
-    card = cycle_scorecard(cycle)
+    card = cycle.scoring_card
     reviews = list(
         Review.objects.filter(cycle=cycle)
         .order_by("pk")

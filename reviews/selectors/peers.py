@@ -37,7 +37,7 @@ class PeerAggregate:
 def peer_aggregates(*, review: Review) -> dict[int, PeerAggregate]:
     """Per competency, the number of submitted peer answers and, with at least the cycle's
     minimum, their mean. Never who said what."""
-    minimum = int(review.cycle.scorecard.get("min_peer_responses", 3))
+    minimum = review.cycle.scoring_card.min_peer_responses
     values: dict[int, list[int]] = {}
     for competency_id, value in Rating.objects.filter(
         assessment__review=review,

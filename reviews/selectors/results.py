@@ -200,8 +200,7 @@ class GradeShare:
 def grade_distribution(*, cycle: Cycle) -> list[GradeShare]:
     """Effective grades (after calibration) against the cycle's quotas, best first."""
 
-    grading = cycle.scorecard.get("grading", {})
-    quotas = {grade: Decimal(str(value)) for grade, value in (grading.get("quotas") or {}).items()}
+    quotas = cycle.scoring_card.grading.quotas
     grades = cycle.grades
     counts = dict.fromkeys(grades, 0)
     total = 0
@@ -351,8 +350,8 @@ def _explained_result(*, review: Review, result, items: tuple[dict, dict] | None
         "stretch_cap": x.get("stretch_cap"),
         "unrounded_final": x.get("unrounded_final"),
         "final_score": x.get("final_score"),
-        "scale": review.cycle.scorecard.get("scale", {"lo": 1, "hi": 5}),
-        "min_peers": review.cycle.scorecard.get("min_peer_responses", 3),
+        "scale": review.cycle.scoring_card.scale,
+        "min_peers": review.cycle.scoring_card.min_peer_responses,
         "radar": radar,
         "attainment": attainment,
     }

@@ -75,8 +75,7 @@ def assessment_get_or_create(*, review: Review, assessor: Person, role: str) -> 
 
 
 def _rating_problems(cycle: Cycle, ratings: dict[int, int | None]) -> list[str]:
-    scale = cycle.scorecard.get("scale", {"lo": 1, "hi": 5})
-    lo, hi = int(scale["lo"]), int(scale["hi"])
+    lo, hi = cycle.scoring_card.scale.lo, cycle.scoring_card.scale.hi
     names = {
         item.pk: str(item.competency)
         for item in cycle.competency_items.select_related("competency")
@@ -293,7 +292,7 @@ def assessment_reopen(*, assessment: Assessment, actor: Person, reason: str) -> 
 def review_adjust(*, review: Review, actor: Person, points: Decimal, reason: str) -> Review:
     review = Review.objects.select_for_update().select_related("cycle").get(pk=review.pk)
     check_leader_can_edit(review, actor)
-    bound = Decimal(str(review.cycle.scorecard.get("max_adjustment", 10)))
+    bound = review.cycle.scoring_card.max_adjustment
     if not points.is_finite() or abs(points) > bound:
         raise ReviewError(
             _("The adjustment must be between -%(bound)s and %(bound)s points.") % {"bound": bound}

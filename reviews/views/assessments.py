@@ -34,7 +34,7 @@ def _assessment_page(
 ):
     cycle = review.cycle
     kpis, competencies = selectors.cycle_items(cycle)
-    scale = cycle.scorecard.get("scale", {"lo": 1, "hi": 5})
+    scale = cycle.scoring_card.scale
     problems: list[str] = []
     conflict = False
     if request.method == "POST":
@@ -43,7 +43,7 @@ def _assessment_page(
             role=assessment.role,
             competencies=competencies,
             kpis=kpis,
-            scale=(scale["lo"], scale["hi"]),
+            scale=(scale.lo, scale.hi),
         )
         version = request.POST.get("version", "")
         if not problems:
@@ -100,7 +100,7 @@ def _assessment_page(
         "assessment": assessment,
         "kpis": kpis,
         "competencies": competencies,
-        "scale": range(scale["lo"], scale["hi"] + 1),
+        "scale": range(scale.lo, scale.hi + 1),
         "rating_values": rating_values,
         "actual_values": actual_values,
         "text_values": text_values,
@@ -179,8 +179,8 @@ def leader_review(request, pk: int):
             "self_assessment": self_assessment,
             "self_ratings": selectors.ratings_by_item(self_assessment),
             "peer_aggregates": selectors.peer_aggregates(review=review),
-            "min_peers": review.cycle.scorecard.get("min_peer_responses", 3),
-            "max_adjustment": review.cycle.scorecard.get("max_adjustment", 10),
+            "min_peers": review.cycle.scoring_card.min_peer_responses,
+            "max_adjustment": review.cycle.scoring_card.max_adjustment,
         },
     )
 

@@ -205,7 +205,7 @@ def result_detail(request, pk: int):
             "acknowledgement": getattr(review, "acknowledgement", None),
             "is_pm": permissions.is_reviewed_person(request.user, review),
             "can_acknowledge": permissions.can_acknowledge(request.user, review),
-            "multiplier": review.cycle.scorecard.get("bonus_multipliers", {}).get(
+            "multiplier": review.cycle.scoring_card.bonus_multipliers.get(
                 selectors.effective_grade(result)
             ),
             "flag_labels": SimpleLazyObject(
