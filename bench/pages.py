@@ -1,7 +1,7 @@
-"""Page load under gunicorn: 20 signed-in users on each of four pages, against /healthz/.
+"""Page load under gunicorn: 20 signed-in users on each of four pages, with autosaves.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/appraisal_pages \
-    .venv/bin/python -m bench.pages --pms 2000 --runs 5
+    .venv/bin/python -m bench.pages --pms 2000 --runs 5 [--writes-per-second 0]
 
 On the company `bench.generate --pms N` made (same DATABASE_URL), in this order:
 
@@ -12,8 +12,9 @@ On the company `bench.generate --pms N` made (same DATABASE_URL), in this order:
    DJANGO_SECURE_SSL_REDIRECT=false (the setting .env.example gives a plain local try-out;
    behind the TLS proxy the redirect is the proxy's business), and CACHE_URL naming a
    Redis as docker compose does (BENCH_CACHE_URL, default redis://127.0.0.1:6379/14), so
-   sessions are cached_db and page parts are cached as in production; BENCH_CACHE_URL=""
-   keeps sessions in the database alone and caches no part. That cache is emptied first
+   sessions are cached_db and a result's explained steps are cached under its digest as
+   in production (no page part is cached since 9935092); BENCH_CACHE_URL="" keeps
+   sessions in the database alone and caches nothing. That cache is emptied first
    (the company in the database may be a new one that bench.generate wrote without it),
    and collectstatic runs, since the manifest storage refuses to render a page without
    its manifest.
@@ -45,14 +46,53 @@ On the company `bench.generate --pms N` made (same DATABASE_URL), in this order:
 7. Queries and size: each URL is requested twice in this process with Django's test
    Client (same settings, same sessions); the second is counted with
    CaptureQueriesContext, and its body size is kept.
-8. Load: wrk (`apt-get install wrk`), -t1 -c20 (one client thread: wrk, gunicorn and
+8. Writes (--writes-per-second, default 8; 0 = GET only): while wrk reads, PMs autosave
+   their self-assessment drafts, as the self-assessment page's htmx form does: a POST of
+   the whole form (every actual and evidence, every rating, the three texts) with
+   `HX-Request`, the form's CSRF token and cookie, and the draft's `version`, which each
+   answer renews (the partial's out-of-band version field). Each save changes one rating
+   and lengthens a text, as someone typing. 40 PMs spread over the company save, from one
+   writer process (forked, no database connection) of 4 threads, each with a keep-alive
+   connection and its own 10 PMs, so no two saves of one draft are in flight (that would
+   be a 409 version conflict, not load). The schedule is fixed, an open loop: save i is
+   due at start + i / rate, however slow the server is. The writer starts before the
+   warm-ups and stops after the last round; each save is one line of
+   bench/results/pages-<N>[-<label>]-writes.tsv, and each page's run reports the saves
+   sent during it. A save that does not answer 2xx/3xx (a refused draft is a 400, a
+   version conflict a 409; a socket error or timeout is status 0) is an error of the
+   benchmark and fails it.
+   Where the writes go, and why: the measured cycle is in calibration, where
+   self-assessments (and leader reviews) are refused. Moving it to self-assessment would
+   change what the pages measure (the calibration page and the result page are
+   calibration's; a leader's team page shows other things in self-assessment); writing
+   through the leader review page is refused in calibration too. So the run creates a
+   second small cycle on the same scorecard template, in self-assessment with deadlines
+   weeks ahead, holding reviews of the 40 PMs only, and deletes it (cascade) at the end
+   (and at the start, had an earlier run stopped midway). The four pages read the
+   measured cycle only, so their data stay exactly as bench.generate made them (the run
+   counts the measured cycle's reviews, assessments, ratings, actuals, results and audit
+   entries before and after, and fails if they differ), while the saves write the same
+   tables the pages read (assessments, ratings, actuals, audit entries, history) with
+   their row locks, index updates and WAL: two cycles open at once, as in a company where
+   one department's cycle is in self-assessment while another's is calibrated. The drain
+   after each run (below) counts the workers idle when they used under half a core over
+   half a second, since with the saves going on they never are. The CPU per request of
+   each page includes the saves' share.
+9. Load: wrk (`apt-get install wrk`), -t1 -c20 (one client thread: wrk, gunicorn and
    PostgreSQL share the machine's cores, and one epoll thread is far from saturated),
    --timeout 60s, script bench/pages.lua. One warm-up run per page (not counted), then
    --runs rounds; each round runs every page once (healthz first), so a change in the
    machine's speed touches all pages alike. Figures are medians over the rounds:
    p50/p95/p99 latency, requests/s; any response that was not a 200 is counted and
-   reported (and makes the benchmark fail). During every run the CPU time used by the
-   gunicorn workers, PostgreSQL and wrk is read from /proc, per request.
+   reported (and makes the benchmark fail). The load average is read before the load and
+   before each round (the machine may be shared: read the figures with it). During every
+   run the CPU time used by the gunicorn workers, PostgreSQL and wrk is read from /proc,
+   per request.
+
+Goal, per page (team, cycle, result, calibration): p95 under 200 ms and no error, with the
+writes in the load; the report says pass or fail for each. The signed-in floor's
+requests/s is given for reference (the goal on throughput, a third of /healthz/'s, was
+retired with the table-stamp cache).
 
 The report goes to bench/results/pages-<N>[-<label>].md and .json.
 """
