@@ -70,7 +70,7 @@ from reviews.models import (  # noqa: E402
     Rating,
     Review,
 )
-from reviews.services import _freeze_scorecard  # noqa: E402
+from reviews.services.cycles import _freeze_scorecard  # noqa: E402
 
 CYCLE_NAME = "Bench H1 2025"
 PEERS_PER_PM = 5
