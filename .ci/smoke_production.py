@@ -56,6 +56,9 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg2  # a dependency of the project (pyproject.toml)
+import redis  # a dependency of the project (pyproject.toml)
+
 ROOT = Path(__file__).resolve().parent.parent
 SERVE = ROOT / "bin" / "serve"
 LOGS = ROOT / "test-artifacts" / "smoke-production"
@@ -219,7 +222,6 @@ def _free_port() -> int:
 
 @contextlib.contextmanager
 def _fresh_database() -> Iterator[None]:
-    import psycopg2  # a dependency of the project (pyproject.toml)
 
     if not re.fullmatch(r"[a-z_][a-z0-9_]*", DATABASE):
         raise SmokeError(f"SMOKE_DATABASE must be a plain lower-case name, not {DATABASE!r}")
@@ -246,7 +248,6 @@ def _fresh_database() -> Iterator[None]:
 
 @contextlib.contextmanager
 def _empty_redis() -> Iterator[None]:
-    import redis  # a dependency of the project (pyproject.toml)
 
     clients = [
         redis.Redis.from_url(f"{REDIS.rstrip('/')}/{number}", socket_timeout=10)

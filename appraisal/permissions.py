@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group
+from django.db.models import Exists, OuterRef
+
+from .models import Person
 
 HR_GROUP = "HR"
 
@@ -59,10 +62,6 @@ def user_person(user: AbstractBaseUser | AnonymousUser):
         return None
     if hasattr(user, "_appraisal_person"):
         return user._appraisal_person
-    from django.contrib.auth.models import Group
-    from django.db.models import Exists, OuterRef
-
-    from .models import Person
 
     def read() -> Person | None:
         return (

@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db.models import Count, QuerySet
+from django.utils.translation import gettext as _
 
 from .models import Person, Team
+from .permissions import user_person
 
 
 def person_for_user(*, user) -> Person | None:
     """The user's Person, team and leader joined; read once per request (see user_person)."""
-    from .permissions import user_person
 
     return user_person(user)
 
@@ -55,7 +56,6 @@ def tasks_for_user(*, user) -> list[TaskGroup]:
     Review cycles (reviews app) add their groups here as they are built; until a cycle
     is open, every group is empty and the page shows a friendly empty state.
     """
-    from django.utils.translation import gettext as _
 
     return [
         TaskGroup(

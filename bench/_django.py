@@ -15,13 +15,13 @@ from collections.abc import Callable
 def setup() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "appraisal.settings.local")
     os.environ.setdefault("DJANGO_DEBUG", "false")
-    import django
+    import django  # noqa: PLC0415 - the settings module is chosen first
 
     django.setup()
 
 
 def database_settings() -> dict:
-    from django.conf import settings
+    from django.conf import settings  # noqa: PLC0415 - read after setup()
 
     database = settings.DATABASES["default"]
     if database["ENGINE"] != "django.db.backends.postgresql":

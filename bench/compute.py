@@ -301,11 +301,11 @@ def explanation_serializer() -> tuple[str, Callable]:
     compact `reviews.explanations.pack` when the product has it, else the reflective
     `reviews.computation._jsonable` it had before."""
     try:
-        from reviews.explanations import pack
+        from reviews.explanations import pack  # noqa: PLC0415 - Django is set up in main()
     except ImportError:
         return "reviews.computation._jsonable", computation._jsonable
     try:
-        from reviews.explanations import pack_json
+        from reviews.explanations import pack_json  # noqa: PLC0415 - Django is set up in main()
     except ImportError:
         return "reviews.explanations.pack", pack
     return "reviews.explanations.pack_json (straight to JSON text)", pack_json
@@ -416,7 +416,7 @@ def profile_run(cycle_id: int, pms: int) -> dict:
     profiler.dump_stats(RESULTS_DIR / f"compute-{pms}.prof")
     tree = None
     try:
-        from pyinstrument import Profiler
+        from pyinstrument import Profiler  # noqa: PLC0415 - optional, for --profile only
     except ImportError:
         pass
     else:

@@ -100,8 +100,10 @@ The report goes to bench/results/pages-<N>[-<label>].md and .json.
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import math
+import multiprocessing
 import os
 import platform
 import re
@@ -112,13 +114,16 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from importlib import import_module
 from pathlib import Path
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -216,7 +221,6 @@ class Page:
 
 def session_create(user: User) -> str:
     """A signed-in session for `user`, written as django.contrib.auth.login would."""
-    from importlib import import_module
 
     store = import_module(settings.SESSION_ENGINE).SessionStore()
     store[SESSION_KEY] = user._meta.pk.value_to_string(user)
@@ -228,7 +232,6 @@ def session_create(user: User) -> str:
 
 def sessions_delete(keys: Sequence[str]) -> None:
     """The benchmark's sessions, from the database and from the cache (cached_db)."""
-    from importlib import import_module
 
     engine = import_module(settings.SESSION_ENGINE)
     for key in keys:
@@ -476,7 +479,7 @@ def write_cycle_delete() -> None:
 def write_cycle_create(cycle: Cycle) -> tuple[Cycle, list[Review]]:
     """A second cycle, in self-assessment, on the measured cycle's scorecard template, with
     WRITERS of its PMs (spread over the company) in it; deadlines weeks ahead."""
-    from reviews.services.cycles import _freeze_scorecard
+    from reviews.services.cycles import _freeze_scorecard  # noqa: PLC0415 - Django is set up in main()
 
     write_cycle_delete()
     now = datetime.now(UTC)
@@ -507,7 +510,7 @@ def write_cycle_create(cycle: Cycle) -> tuple[Cycle, list[Review]]:
 
 def measured_fingerprint(cycle: Cycle) -> dict[str, int]:
     """Row counts of what the measured pages show: the writes must leave them alone."""
-    from reviews.models import Assessment, AuditEntry, KpiActual, Rating
+    from reviews.models import Assessment, AuditEntry, KpiActual, Rating  # noqa: PLC0415 - Django is set up in main()
 
     return {
         "reviews": Review.objects.filter(cycle=cycle).count(),
@@ -554,7 +557,6 @@ def autosave_body(writer: Writer, count: int) -> bytes:
     """The whole form, as htmx posts it on a change: every KPI actual with its evidence,
     every rating, the three texts. Each save changes one rating and lengthens a text, as
     someone typing; the actuals are new on the first save and unchanged after."""
-    from urllib.parse import urlencode
 
     fields: list[tuple[str, str]] = [
         ("csrfmiddlewaretoken", writer.csrf_form),
@@ -583,8 +585,6 @@ def writer_main(
     typing when the server is slow), sent by WRITER_THREADS threads, each with its own
     keep-alive connection and its own PMs, so one draft never has two saves in flight.
     Each save is one line of the log: due time, sent time, latency, status."""
-    import http.client
-    import threading
 
     lock = threading.Lock()
     log = open(log_path, "a", buffering=1)  # noqa: SIM115 - closed when the threads end
@@ -650,7 +650,6 @@ class Writes:
         self.stop_event = None
 
     def start(self) -> None:
-        import multiprocessing
 
         context = multiprocessing.get_context("fork")
         self.log.parent.mkdir(parents=True, exist_ok=True)
@@ -1005,7 +1004,7 @@ def _version(command: list[str]) -> str:
 
 
 def machine() -> dict:
-    import django
+    import django  # noqa: PLC0415 - the settings module is chosen first
 
     cpu = "?"
     for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -1226,7 +1225,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if cycle.phase != Phase.CALIBRATION:
         raise SystemExit(f"The cycle is in {cycle.phase}, not calibration: generate it again.")
     if Result.objects.filter(cycle=cycle).count() != reviews:
-        from reviews.computation import cycle_compute
+        from reviews.computation import cycle_compute  # noqa: PLC0415 - Django is set up in main()
 
         started = time.perf_counter()
         cycle_compute(cycle_id=cycle.pk)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from . import scenario, scoring
 from .models import Competency, Kpi, KpiCategory, ScorecardTemplate, TemplateCompetency, TemplateKpi
+from .services import scenario_settings, template_problems
 
 KPI_CATEGORIES = KpiCategory.choices
 
@@ -71,7 +72,6 @@ def template_preview(*, edited: dict, saved: dict, scenario_bytes: bytes) -> Pre
     Nothing is written. Problems (an invalid template, a bad scenario) come back as
     messages, one per problem.
     """
-    from .services import scenario_settings, template_problems
 
     problems = template_problems(edited)
     if problems:

@@ -22,7 +22,16 @@ from appraisal.models import Person
 from kpis.models import ScorecardTemplate
 
 from . import services
-from .models import AssessmentRole, Cycle, Review
+from .computation import cycle_compute
+from .models import (
+    Assessment,
+    AssessmentRole,
+    Cycle,
+    PeerRequest,
+    PeerRequestStatus,
+    Rating,
+    Review,
+)
 
 PAST_CYCLE = "2026 Q3 · All product teams"
 REVIEW_CYCLE = "2026 Q4 · Growth and Commerce"
@@ -98,8 +107,6 @@ def _nominate(review: Review, people: dict[str, Person], rng: random.Random) -> 
 
 
 def _past_cycle(people: dict[str, Person], hr: Person, rng: random.Random) -> None:
-    from .computation import cycle_compute
-    from .models import Assessment, PeerRequest, PeerRequestStatus, Rating
 
     cycle = _create(PAST_CYCLE, "tob_saas", ["Growth", "Commerce", "Social", "Platform"], hr)
     competencies = list(cycle.competency_items.all())

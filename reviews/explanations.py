@@ -12,6 +12,7 @@ import json
 from decimal import Decimal
 
 from kpis import scoring
+from kpis.services import plain_decimal
 
 VERSION = 2
 
@@ -202,6 +203,5 @@ def unpack(
 
 
 def _plain(value: Decimal | None) -> str | None:
-    from kpis.services import plain_decimal
 
     return None if value is None else str(plain_decimal(value))

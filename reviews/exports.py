@@ -9,6 +9,7 @@ import io
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
+from openpyxl import Workbook
 
 from .selectors import cycle_results, effective_grade, flag_labels, item_names
 
@@ -81,7 +82,6 @@ def results_csv(cycle) -> bytes:
 
 
 def results_xlsx(cycle) -> bytes:
-    from openpyxl import Workbook
 
     header, rows = result_rows(cycle)
     workbook = Workbook()

@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from openpyxl import load_workbook
 
 from appraisal.models import Person
 from appraisal.services import RowError
@@ -75,7 +76,6 @@ def _rows_from_csv(data: bytes) -> list[_Row]:
 
 
 def _rows_from_xlsx(data: bytes) -> list[_Row]:
-    from openpyxl import load_workbook
 
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)

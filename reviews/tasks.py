@@ -5,8 +5,8 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import OperationalError
 
-from . import computation, notifications
-from .models import Cycle, JobTrigger, Phase
+from reviews import computation, notifications, services
+from reviews.models import Cycle, JobTrigger, Phase
 
 
 @shared_task(soft_time_limit=300, time_limit=360)
@@ -49,5 +49,5 @@ def compute_open_cycles() -> int:
     """Nightly period scores: queue a computation of every cycle in review or calibration."""
     cycles = Cycle.objects.filter(phase__in=[Phase.REVIEW, Phase.CALIBRATION])
     for cycle in cycles:
-        computation.compute_request(cycle=cycle, trigger=JobTrigger.NIGHTLY)
+        services.compute_request(cycle=cycle, trigger=JobTrigger.NIGHTLY)
     return len(cycles)

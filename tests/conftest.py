@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 
 from appraisal.demo import seed_organisation
 from kpis.services import catalog_load
@@ -55,6 +56,5 @@ def client_as(client):
 def _empty_cache():
     """Each test starts with an empty cache: what one test's database (rolled back at its
     end) put there must not answer for the next one's."""
-    from django.core.cache import cache
 
     cache.clear()

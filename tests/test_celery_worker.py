@@ -5,6 +5,7 @@ import os
 import threading
 
 import pytest
+from celery.contrib.testing.worker import start_worker
 from django.core import mail
 
 from appraisal.celery import app as celery_app
@@ -18,7 +19,6 @@ BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 
 @pytest.fixture
 def real_worker(transactional_db):
-    from celery.contrib.testing.worker import start_worker
 
     saved = dict(celery_app.conf)
     celery_app.conf.update(

@@ -1,9 +1,8 @@
 """A cycle's computation: its inputs (`inputs`), the run that scores, ranks and grades
-everyone (`run`), the write of the results (`writers`), and the request that queues a run
-(`jobs`)."""
+everyone (`run`), the write of the results (`writers`), and the status of its job (`run`).
+Requesting a run is a service: `reviews.services.compute_request`."""
 
 from .inputs import READ_CHUNK, cycle_inputs
-from .jobs import computation_request, compute_request
 from .run import (
     PARALLEL_FROM,
     cycle_compute,
@@ -21,8 +20,6 @@ __all__ = [
     "RESULTS_LOCK",
     "RESULT_COLUMNS",
     "RESULT_FIELDS",
-    "computation_request",
-    "compute_request",
     "cycle_compute",
     "cycle_inputs",
     "job_claim",

@@ -20,6 +20,7 @@ from .common import (
     names_listed,
     within_deadline,
 )
+from .computations import compute_request
 from .cycles import (
     cycle_advance,
     cycle_blockers,
@@ -55,6 +56,7 @@ __all__ = [
     "assessment_reopen",
     "assessment_save",
     "check_leader_can_edit",
+    "compute_request",
     "cycle_add_participants",
     "cycle_advance",
     "cycle_blockers",

@@ -12,7 +12,6 @@ from django.utils.translation import gettext as _
 
 from appraisal.models import Person
 from reviews.audit import audit_entry, audit_record, audit_record_many, change, changes_of
-from reviews.computation import compute_request
 from reviews.models import (
     Assessment,
     AssessmentRole,
@@ -25,6 +24,7 @@ from reviews.models import (
     Reopening,
     Review,
 )
+from reviews.services.computations import compute_request
 
 from .actuals import ActualInput, actual_problems, actuals_report
 from .common import EditConflict, ReviewError, check_leader_can_edit

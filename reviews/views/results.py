@@ -16,7 +16,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from appraisal.permissions import can_view_own_team
 from reviews import permissions, selectors, services
-from reviews.computation import compute_request
 from reviews.exports import results_csv, results_xlsx
 from reviews.forms import AcknowledgeForm, CalibrateForm
 from reviews.models import (
@@ -46,7 +45,7 @@ def cycle_results_compute(request, pk: int):
         return _results_page(
             request, cycle, problems=[_("Results are computed from the review phase on.")]
         )
-    compute_request(cycle=cycle, requested_by=_actor(request))
+    services.compute_request(cycle=cycle, requested_by=_actor(request))
     messages.info(request, _("Computation queued."))
     return _results_back(request, cycle)
 

@@ -4,6 +4,10 @@ import re
 
 import pytest
 from django.core import mail
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.factories import PASSWORD
@@ -111,7 +115,6 @@ def test_the_language_switcher_serves_simplified_chinese(org, client_as):
 
 
 def test_forms_are_csrf_protected(org):
-    from django.test import Client
 
     strict = Client(enforce_csrf_checks=True)
     response = strict.post(
@@ -124,7 +127,6 @@ def test_forms_are_csrf_protected(org):
 @pytest.fixture
 def cached_sessions(settings):
     """Sessions as production keeps them with a shared cache (CACHE_URL): cached_db."""
-    from django.core.cache import cache
 
     settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     cache.clear()
@@ -135,8 +137,6 @@ def cached_sessions(settings):
 def test_with_cached_sessions_a_signed_in_page_skips_the_session_query_and_sign_out_ends_it(
     org, client, cached_sessions
 ):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     client.post(reverse("login"), {"username": org["pm"].user.username, "password": PASSWORD})
     with CaptureQueriesContext(connection) as page:
@@ -153,7 +153,6 @@ def test_with_cached_sessions_a_signed_in_page_skips_the_session_query_and_sign_
 def test_a_cached_session_is_read_back_from_the_database_when_the_cache_lost_it(
     org, client, cached_sessions
 ):
-    from django.core.cache import cache
 
     client.post(reverse("login"), {"username": org["pm"].user.username, "password": PASSWORD})
     cache.clear()  # a restarted Redis

@@ -1,4 +1,5 @@
 import pytest
+from django.core import mail
 
 from appraisal.models import Person
 from appraisal.services import ImportRejected, people_import_csv
@@ -153,7 +154,6 @@ def test_a_header_naming_a_column_twice_is_refused(teams):
 
 
 def test_imported_people_can_set_a_password_through_reset(teams, client):
-    from django.core import mail
 
     people_import_csv(data=csv_bytes("E1,New Person,new@example.com,,PM,Growth,,no"))
     client.post("/accounts/password_reset/", {"email": "new@example.com"})

@@ -1,5 +1,6 @@
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.urls import reverse
 
@@ -71,7 +72,6 @@ def test_seed_demo_brings_changed_passwords_back(demo_company, client):
 
 
 def test_the_admin_refuses_a_leader_that_closes_a_loop(demo_company):
-    from django.core.exceptions import ValidationError
 
     head = Person.objects.get(user__username="xu.hui")
     head.leader = Person.objects.get(user__username="chen.lin")  # chen.lin → zhou.min → xu.hui

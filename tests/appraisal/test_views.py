@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from appraisal.models import Person
+from tests.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -127,7 +128,6 @@ def test_people_directory_filters_by_team(org, client_as):
 def test_people_directory_query_count_does_not_grow_with_people(
     org, client_as, django_assert_max_num_queries
 ):
-    from tests.factories import PersonFactory
 
     client = client_as(org["hr"])
     client.get(reverse("people_list"))  # warm the session

@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import sync_playwright
 
 from appraisal.demo import DEMO_PASSWORD
 
@@ -45,7 +46,6 @@ def browser():
             "`apt-get install chromium fonts-wqy-zenhei`",
             pytrace=False,
         )
-    from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(

@@ -17,11 +17,12 @@ from django.utils import timezone, translation
 from playwright.sync_api import Page, expect
 
 from appraisal.demo import DEMO_PASSWORD
-from appraisal.models import Person
+from appraisal.models import Person, Team
 from kpis.models import ScorecardTemplate
 from reviews import services
 from reviews.computation import cycle_compute
 from reviews.models import AssessmentRole, Cycle, Phase, Review
+from reviews.models import Cycle as CycleModel
 from tests.builders import HR, advance_to, build_cycle
 
 PEERS = ("luo.xin", "zheng.kai", "yang.qian")
@@ -399,8 +400,6 @@ def untranslated_text(page: Page) -> list[str]:
     Data is not interface text: names of people, teams, cycles and templates, usernames,
     user-typed comments and evidence are removed first; what remains with a word of three
     or more Latin letters (outside a short list of abbreviations) is reported."""
-    from appraisal.models import Team
-    from reviews.models import Cycle as CycleModel
 
     data = sorted(
         {

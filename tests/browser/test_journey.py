@@ -6,7 +6,10 @@ import os
 import time
 
 import pytest
+from celery.contrib.testing.worker import start_worker
 
+from appraisal.celery import app
+from reviews import computation
 from tests.browser.journey import Journey, setup_until
 from tests.builders import demo_people
 
@@ -18,10 +21,6 @@ def computation_worker(live_server, monkeypatch):
     """Computations go through a broker (Redis in CI, Celery's in-memory transport
     elsewhere) to a real Celery worker, slowed by 2 s so the journey watches the progress
     bar fill and finish."""
-    from celery.contrib.testing.worker import start_worker
-
-    from appraisal.celery import app
-    from reviews import computation
 
     original = computation.cycle_compute
 

@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from reviews.demo import PAST_CYCLE, REVIEW_CYCLE, SELF_CYCLE
 from reviews.models import Cycle, Review
+from tests.browser.conftest import SCREENSHOTS
 
 
 @pytest.fixture
@@ -69,7 +70,6 @@ PHONE = {"width": 390, "height": 844}
 def test_main_pages_fit_a_phone_screen(
     browser, live_server, demo, username, path, request, sign_in
 ):
-    from tests.browser.conftest import SCREENSHOTS
 
     context = browser.new_context(base_url=live_server.url, viewport=PHONE, is_mobile=True)
     page = context.new_page()

@@ -191,7 +191,6 @@ def test_creating_a_template_with_every_problem_lists_them_all(catalog):
 
 
 def test_a_changed_item_weight_is_in_the_audit_trail(catalog):
-    from kpis.models import TemplateKpi
 
     data = template_to_dict(catalog)
     data["kpis"][0]["weight"] = Decimal(30)

@@ -1,9 +1,14 @@
 """HR reads each review's audit trail: who changed what, when, before and after."""
 
+from datetime import timedelta
+
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
+from reviews import services
+from reviews.models import AssessmentRole, Phase
 from tests.builders import PEERS
 
 pytestmark = pytest.mark.django_db
@@ -39,8 +44,6 @@ def test_changes_made_in_the_browser_are_in_the_audit_trail(people, lin_review):
 
 
 def test_phase_moves_and_reopenings_are_listed_with_their_reasons(people, lin_review):
-    from reviews import services
-    from reviews.models import AssessmentRole
 
     assessment = services.assessment_get_or_create(
         review=lin_review, assessor=lin_review.person, role=AssessmentRole.SELF
@@ -79,12 +82,6 @@ def test_only_hr_reads_the_audit_trail(people, lin_review, name):
 
 
 def test_the_trail_reads_in_the_users_language_with_times_to_the_minute(people, lin_review):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from reviews import services
-    from reviews.models import Phase
 
     later = lin_review.cycle.review_deadline + timedelta(days=1)
     services.cycle_extend_deadline(

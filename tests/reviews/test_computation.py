@@ -5,6 +5,7 @@ assessments and ratings) and computed; every score, rank, team rank, grade and f
 equal the scenario's expected output. The query count must not grow with the PMs.
 """
 
+import gc
 import json
 import multiprocessing
 import os
@@ -15,13 +16,17 @@ from math import ceil
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from appraisal.models import Person
 from kpis import scoring
-from reviews import computation
-from reviews.computation import compute_request, cycle_compute, run, writers
-from reviews.explanations import unpack
+from kpis import scoring as engine
+from reviews import computation, services
+from reviews.computation import cycle_compute, run, writers
+from reviews.explanations import pack, pack_json, unpack
 from reviews.models import AssessmentRole, ComputationJob, JobStatus, Phase, Result, Review
+from reviews.services import compute_request
+from reviews.tasks import compute_cycle, compute_open_cycles
 from tests.builders import HR, PEERS, SCENARIOS, advance_to, cycle_with_pms, load_into_cycle
 from tests.factories import ComputationJobFactory
 
@@ -185,7 +190,6 @@ def test_a_burst_of_requests_queues_one_run(django_capture_on_commit_callbacks):
 
 @pytest.mark.parametrize("extra_pms", [5, 195])  # 10 and 200 PMs in all, as issue 5 asks
 def test_the_computation_query_count_does_not_grow_with_pms(extra_pms):
-    from django.test.utils import CaptureQueriesContext
 
     cycle = cycle_with_pms(extra_pms)
 
@@ -216,7 +220,6 @@ def test_the_computation_query_count_does_not_grow_with_pms(extra_pms):
 def test_leader_submissions_queue_one_coalesced_run(
     people, lin_review, django_capture_on_commit_callbacks
 ):
-    from reviews import services
 
     services.peer_nominations_set(
         review=lin_review, actor=lin_review.person, peers=[people[n] for n in PEERS]
@@ -245,7 +248,6 @@ def test_leader_submissions_queue_one_coalesced_run(
 def test_the_nightly_task_queues_cycles_in_review_or_calibration(
     django_capture_on_commit_callbacks,
 ):
-    from reviews.tasks import compute_open_cycles
 
     cycle, _reviews = load_into_cycle("worked_example")
 
@@ -272,7 +274,6 @@ def test_hr_asking_now_starts_a_run_queued_for_later(django_capture_on_commit_ca
 
 
 def test_a_second_message_for_a_finished_job_does_nothing():
-    from reviews.tasks import compute_cycle
 
     cycle, _reviews = load_into_cycle("worked_example")
     job = ComputationJobFactory(cycle=cycle)
@@ -318,7 +319,6 @@ def test_a_rerun_rewrites_only_the_results_that_changed():
 
 
 def test_the_garbage_collector_is_back_on_after_a_run_even_a_failed_one(monkeypatch):
-    import gc
 
     cycle, _reviews = load_into_cycle("worked_example")
     cycle_compute(cycle_id=cycle.pk)
@@ -336,8 +336,6 @@ def test_the_garbage_collector_is_back_on_after_a_run_even_a_failed_one(monkeypa
 
 @pytest.mark.parametrize("name", EXPECTED)
 def test_packed_json_text_is_the_packed_explanation(name):
-    from kpis import scoring
-    from reviews.explanations import pack, pack_json
 
     cycle, _reviews = load_into_cycle(name)
     card, participants = computation.cycle_inputs(cycle)
@@ -488,8 +486,6 @@ def test_both_writers_give_a_result_the_same_digest_and_a_rerun_fills_a_missing_
     """The digest is what lets a PostgreSQL rerun skip an unchanged result: it must be
     the same for the same result whichever writer made it, and a row without one (written
     before digests existed) is rewritten with it."""
-    from kpis import scoring as engine
-    from reviews.explanations import pack, pack_json
 
     cycle, _reviews = load_into_cycle("ties_and_rounding")
     card, participants = computation.cycle_inputs(cycle)
@@ -524,7 +520,6 @@ def test_both_writers_give_a_result_the_same_digest_and_a_rerun_fills_a_missing_
 def test_the_stored_explanation_is_the_text_the_computation_wrote():
     """Explanations are kept as text (reviews.fields.JSONText): what either writer sends
     is stored byte for byte, and the result page reads the same document back."""
-    from reviews.explanations import pack, pack_json
 
     cycle, _reviews = load_into_cycle("worked_example")
     card, participants = computation.cycle_inputs(cycle)

@@ -1,12 +1,14 @@
 """The demo company gives every role something to do."""
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from reviews.demo import REVIEW_CYCLE, SELF_CYCLE
-from reviews.models import Cycle, Phase
+from appraisal.models import Person
+from reviews.demo import PAST_CYCLE, REVIEW_CYCLE, SELF_CYCLE
+from reviews.models import Calibration, Cycle, PeerRequest, PeerRequestStatus, Phase
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +20,6 @@ def seeded(capsys):
 
 
 def my_tasks(username: str) -> str:
-    from django.contrib.auth import get_user_model
 
     client = Client()
     client.force_login(get_user_model().objects.get(username=username))
@@ -51,8 +52,6 @@ def test_demo_accounts_have_tasks(seeded, username, expected):
 
 
 def test_some_demo_peer_owes_feedback(seeded):
-    from appraisal.models import Person
-    from reviews.models import PeerRequest, PeerRequestStatus
 
     waiting = (
         PeerRequest.objects.filter(status=PeerRequestStatus.APPROVED)
@@ -66,8 +65,6 @@ def test_some_demo_peer_owes_feedback(seeded):
 
 
 def test_the_demo_has_a_closed_cycle_with_results_to_look_back_on(seeded):
-    from reviews.demo import PAST_CYCLE
-    from reviews.models import Calibration
 
     past = Cycle.objects.get(name=PAST_CYCLE)
 
@@ -75,7 +72,6 @@ def test_the_demo_has_a_closed_cycle_with_results_to_look_back_on(seeded):
     assert past.results.count() == 15
     assert Calibration.objects.filter(review__cycle=past).count() <= 1
     client = Client()
-    from django.contrib.auth import get_user_model
 
     client.force_login(get_user_model().objects.get(username="chen.lin"))
     assert PAST_CYCLE in client.get(reverse("reviews:my_results")).content.decode()

@@ -7,6 +7,7 @@ import io
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from reviews import services
@@ -19,6 +20,7 @@ from reviews.models import (
     ComputationJob,
     JobStatus,
     Phase,
+    Result,
     Review,
 )
 from tests.builders import HR, advance_to, cycle_with_pms, load_into_cycle, publish, signed_in
@@ -65,7 +67,6 @@ def test_a_running_job_shows_a_polling_progress_bar(computed):
 
 def test_the_progress_bar_follows_each_step_the_worker_writes(computed):
     """The jobs shown are cached until a job is written: every step shows at once."""
-    from django.utils import timezone
 
     cycle, _reviews, hr = computed
     client = signed_in(hr)
@@ -270,7 +271,6 @@ def test_a_result_page_cached_by_hr_is_still_refused_to_everyone_else(computed):
 
 
 def test_the_result_page_shows_every_change_to_what_it_reads_at_once(computed):
-    from reviews.models import Result
 
     _cycle, reviews, hr = computed
     review = reviews["lin"]

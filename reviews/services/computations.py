@@ -1,22 +1,30 @@
 """Requesting a computation: a job row, and the task that runs it after the caller's
-transaction commits."""
+transaction commits.
+
+The task is sent by its registered name: `reviews.tasks` calls the services (the nightly
+run requests computations through here), so this module cannot import it."""
 
 from __future__ import annotations
 
+from celery import current_app
 from django.db import IntegrityError, transaction
 
 from reviews.models import ComputationJob, Cycle, JobStatus, JobTrigger
 
+COMPUTE_TASK = "reviews.tasks.compute_cycle"
 
-def computation_request(
+
+def _send(*, cycle_id: int, job_id: int, countdown: int = 0) -> None:
+    current_app.signature(
+        COMPUTE_TASK, kwargs={"cycle_id": cycle_id, "job_id": job_id}
+    ).apply_async(countdown=countdown)
+
+
+def compute_request(
     *, cycle: Cycle, trigger: str = JobTrigger.MANUAL, requested_by=None, countdown: int = 0
 ) -> ComputationJob:
     """Queue a computation of the cycle, or join the one already waiting (coalescing a
     burst of triggers into one run). The task starts after the caller's transaction."""
-    # reviews.tasks runs what this service queues, through this package: importing it at
-    # the top would make each module need the other to load first.
-    from reviews.tasks import compute_cycle
-
     waiting = ComputationJob.objects.filter(cycle=cycle, status=JobStatus.QUEUED).first()
     if waiting is not None:
         expedite = countdown == 0 and trigger == JobTrigger.MANUAL
@@ -27,11 +35,7 @@ def computation_request(
                 trigger=JobTrigger.MANUAL, requested_by=requested_by
             )
             waiting.trigger = JobTrigger.MANUAL
-            transaction.on_commit(
-                lambda: compute_cycle.apply_async(
-                    kwargs={"cycle_id": cycle.pk, "job_id": waiting.pk}
-                )
-            )
+            transaction.on_commit(lambda: _send(cycle_id=cycle.pk, job_id=waiting.pk))
         return waiting
     try:
         with transaction.atomic():
@@ -40,14 +44,5 @@ def computation_request(
             )
     except IntegrityError:  # another request queued one a moment ago: join it
         return ComputationJob.objects.get(cycle=cycle, status=JobStatus.QUEUED)
-    transaction.on_commit(
-        lambda: compute_cycle.apply_async(
-            kwargs={"cycle_id": cycle.pk, "job_id": job.pk}, countdown=countdown
-        )
-    )
+    transaction.on_commit(lambda: _send(cycle_id=cycle.pk, job_id=job.pk, countdown=countdown))
     return job
-
-
-# The name callers and tests know it by; `computation_request` is the <noun>_<verb> name a
-# services package re-exports.
-compute_request = computation_request
