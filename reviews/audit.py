@@ -17,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
+from django.core.paginator import Page, Paginator
 from django.db import transaction
 from django.db.models import Model, Q
 from django.utils import formats, timezone
@@ -115,6 +116,7 @@ class AuditRow:
     what: str
     changes: list[tuple[str, str, str]] = field(default_factory=list)  # label, before, after
     reason: str = ""
+    review: Review | None = None  # the review it is about, if any
 
 
 def _model_field(field_name: str):
@@ -215,19 +217,8 @@ def _person_ids(entries: list[AuditEntry]) -> set[int]:
     return ids
 
 
-def review_audit(*, review: Review) -> list[AuditRow]:
-    """Every recorded change to a review, and the changes to its cycle (phase moves,
-    deadlines), newest first, named and formatted in the active language. Four queries,
-    however long the trail."""
-    entries = list(
-        AuditEntry.objects.filter(
-            Q(review=review)
-            | Q(cycle=review.cycle_id, review__isnull=True, action__in=CYCLE_ACTIONS)
-        )
-        .select_related("actor")
-        .order_by("-at", "-pk")
-    )
-    names = _Names(review.cycle, _person_ids(entries))
+def _rows(entries: list[AuditEntry], cycle: Cycle) -> list[AuditRow]:
+    names = _Names(cycle, _person_ids(entries))
     return [
         AuditRow(
             when=entry.at,
@@ -242,9 +233,38 @@ def review_audit(*, review: Review) -> list[AuditRow]:
                 for field_name, before, after in entry.changes
             ],
             reason=entry.reason,
+            review=entry.review,
         )
         for entry in entries
     ]
+
+
+def review_audit(*, review: Review) -> list[AuditRow]:
+    """Every recorded change to a review, and the changes to its cycle (phase moves,
+    deadlines), newest first, named and formatted in the active language. Four queries,
+    however long the trail."""
+    entries = list(
+        AuditEntry.objects.filter(
+            Q(review=review)
+            | Q(cycle=review.cycle_id, review__isnull=True, action__in=CYCLE_ACTIONS)
+        )
+        .select_related("actor")
+        .order_by("-at", "-pk")
+    )
+    return _rows(entries, review.cycle)
+
+
+def cycle_audit_page(*, cycle: Cycle, number, per_page: int) -> Page:
+    """One page of every change in the cycle, newest first: its own and each review's,
+    participants removed included. A fixed handful of queries per page."""
+    page = Paginator(
+        AuditEntry.objects.filter(cycle=cycle)
+        .select_related("actor", "review__person")
+        .order_by("-at", "-pk"),
+        per_page,
+    ).get_page(number)
+    page.object_list = _rows(list(page.object_list), cycle)
+    return page
 
 
 __all__ = [
@@ -255,5 +275,6 @@ __all__ = [
     "audit_record_many",
     "change",
     "changes_of",
+    "cycle_audit_page",
     "review_audit",
 ]

@@ -48,5 +48,6 @@ urlpatterns = [
     path("reviews/<int:pk>/peers/", views.peers, name="peers"),
     path("reviews/<int:pk>/lead/", views.leader_review, name="leader_review"),
     path("reviews/<int:pk>/audit/", views.review_audit, name="review_audit"),
+    path("cycles/<int:pk>/audit/", views.cycle_audit, name="cycle_audit"),
     path("peer-requests/<int:pk>/", views.peer_request, name="peer_request"),
 ]

@@ -2,7 +2,7 @@
 
 from .actuals import actuals_upload
 from .assessments import leader_review, peer_request, self_assessment
-from .audit import review_audit
+from .audit import cycle_audit, review_audit
 from .cycles import (
     cycle_advance,
     cycle_assessment_reopen,
@@ -32,6 +32,7 @@ __all__ = [
     "actuals_upload",
     "cycle_advance",
     "cycle_assessment_reopen",
+    "cycle_audit",
     "cycle_create",
     "cycle_deadline_extend",
     "cycle_detail",

@@ -1,11 +1,11 @@
-"""HR reads a review's audit trail."""
+"""HR reads the audit trail: of one review, or of a whole cycle."""
 
 from __future__ import annotations
 
 from django.shortcuts import render
 
-from reviews import selectors
-from reviews.views.common import hr_required
+from reviews import audit, selectors
+from reviews.views.common import PAGE_SIZE, _int_param, hr_required
 
 
 @hr_required
@@ -17,3 +17,13 @@ def review_audit(request, pk: int):
         "reviews/review_audit.html",
         {"review": review, "entries": selectors.review_audit(review=review)},
     )
+
+
+@hr_required
+def cycle_audit(request, pk: int):
+    """HR reads every change in a cycle, a page at a time, newest first."""
+    cycle = selectors.cycle_get(pk=pk)
+    page = audit.cycle_audit_page(
+        cycle=cycle, number=_int_param(request, "page") or 1, per_page=PAGE_SIZE
+    )
+    return render(request, "reviews/cycle_audit.html", {"cycle": cycle, "page": page})

@@ -20,6 +20,21 @@ def signed_in(person) -> Client:
     return client
 
 
+def rate_all(review) -> None:
+    """Two saves of a self-assessment rating every competency: two entries a competency."""
+    assessment = services.assessment_get_or_create(
+        review=review, assessor=review.person, role=AssessmentRole.SELF
+    )
+    items = review.cycle.competency_items.all()
+    for version, value in enumerate((3, 4)):
+        services.assessment_save(
+            assessment=assessment,
+            actor=review.person,
+            version=version,
+            ratings={item.pk: value for item in items},
+        )
+
+
 def test_changes_made_in_the_browser_are_in_the_audit_trail(people, lin_review):
     pm = signed_in(people["chen.lin"])
     url = reverse("reviews:self_assessment", args=[lin_review.pk])
@@ -107,3 +122,47 @@ def test_the_trail_reads_in_the_users_language_with_times_to_the_minute(people, 
     # Local time to the minute, in each language's own format.
     assert f"→ {shown.year}年{shown.month}月{shown.day}日 {shown.hour}:{shown:%M}</div>" in chinese
     assert f"→ {shown:%m/%d/%Y} " in english
+
+
+def test_hr_reads_the_whole_cycle_trail_with_removed_participants(people, draft_cycle):
+    services.cycle_remove_participant(
+        review=draft_cycle.reviews.get(person=people["li.na"]), actor=people["ye.qing"]
+    )
+    url = reverse("reviews:cycle_audit", args=[draft_cycle.pk])
+
+    content = signed_in(people["ye.qing"]).get(url).content.decode()
+
+    assert "Participant removed: Li Na" in content
+    assert "Participant added: Chen Lin" in content
+    assert "Cycle created" in content
+
+
+@pytest.mark.parametrize("name", ["chen.lin", "zhou.min", "luo.xin"])
+def test_only_hr_reads_a_cycles_trail(people, draft_cycle, name):
+    url = reverse("reviews:cycle_audit", args=[draft_cycle.pk])
+
+    assert signed_in(people[name]).get(url).status_code == 403
+
+
+def test_the_cycle_trail_asks_anonymous_visitors_to_sign_in(draft_cycle, client):
+    response = client.get(reverse("reviews:cycle_audit", args=[draft_cycle.pk]))
+
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
+
+
+def test_the_cycle_trail_costs_the_same_queries_however_long(
+    people, open_cycle, django_assert_max_num_queries
+):
+    hr = signed_in(people["ye.qing"])
+    url = reverse("reviews:cycle_audit", args=[open_cycle.pk])
+    hr.get(url)
+    with django_assert_max_num_queries(20) as short:
+        hr.get(url)
+    for review in open_cycle.reviews.all():
+        rate_all(review)
+    with django_assert_max_num_queries(20) as long:
+        second = hr.get(url + "?page=2").content.decode()
+
+    assert len(short.captured_queries) == len(long.captured_queries)
+    assert "Rating changed: Self" in second
