@@ -195,7 +195,7 @@ def _label(field_name: str) -> str:
 def _what(entry: AuditEntry, names: _Names) -> str:
     """The action, and what it is about: an item, a role, a person."""
     subject = entry.subject
-    parts = [entry.get_action_display()]
+    parts = [entry.action_label]
     if "role" in subject:
         parts.append(str(AssessmentRole(subject["role"]).label))
     if "competency" in subject:

@@ -502,7 +502,8 @@ class AuditEntry(models.Model):
         Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     at = models.DateTimeField(_("when"), default=timezone.now)
-    action = models.CharField(_("action"), max_length=32, choices=AuditAction.choices)
+    # An AuditAction, kept without `choices` so that a new action needs no migration.
+    action = models.CharField(_("action"), max_length=32)
     subject = models.JSONField(default=dict, blank=True)
     changes = models.JSONField(default=list, blank=True)
     reason = models.TextField(_("reason"), blank=True)
@@ -515,4 +516,12 @@ class AuditEntry(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_action_display()} ({self.at:%Y-%m-%d %H:%M})"
+        return f"{self.action_label} ({self.at:%Y-%m-%d %H:%M})"
+
+    @property
+    def action_label(self) -> str:
+        """The action in the active language (its code, for an action this release lacks)."""
+        try:
+            return str(AuditAction(self.action).label)
+        except ValueError:
+            return self.action
