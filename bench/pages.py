@@ -178,7 +178,7 @@ from appraisal.permissions import HR_GROUP  # noqa: E402
 from bench.generate import CYCLE_NAME  # noqa: E402
 from reviews.models import Cycle, Phase, Result, Review  # noqa: E402
 
-PAGE_SIZE = 100  # reviews.views.PAGE_SIZE
+PAGE_SIZE = 50  # reviews.views.common.PAGE_SIZE
 
 
 # --------------------------------------------------------------------------- users, URLs
@@ -354,7 +354,7 @@ def pages_build(cycle: Cycle, selected: Sequence[str]) -> tuple[list[Page], list
                     f"Results of {cycle.name}",
                     f"Page {number} of {page_count}",
                     f"{review_count} results",
-                    count=('value="calibrate"', rows_on(number)),
+                    count=("/calibrate/", rows_on(number)),
                 ),
             )
             for number, key in zip(numbers, hr_sessions, strict=True)
