@@ -29,7 +29,7 @@ On the company `bench.generate --pms N` made (same DATABASE_URL), in this order:
 4. Pages, one URL per user (`path<TAB>cookie` lines for wrk):
    - team: a leader's team page, /cycles/<pk>/team/ (reviews:team_cycle), each leader
      their own team;
-   - cycle: HR's cycle table, /cycles/<pk>/?page=p (reviews:cycle_detail), 100 PMs a
+   - cycle: HR's cycle table, /cycles/<pk>/?page=p (reviews:cycle_detail), 50 PMs a
      page, the 20 users on 20 pages spread from the first to the last;
    - result: a PM's explained result, /reviews/<pk>/result/ (reviews:result_detail), HR
      on 20 PMs spread over the company (in calibration only HR may see a result);
