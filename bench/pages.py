@@ -29,7 +29,7 @@ On the company `bench.generate --pms N` made (same DATABASE_URL), in this order:
 4. Pages, one URL per user (`path<TAB>cookie` lines for wrk):
    - team: a leader's team page, /cycles/<pk>/team/ (reviews:team_cycle), each leader
      their own team;
-   - cycle: HR's cycle table, /cycles/<pk>/?page=p (reviews:cycle_detail), 100 PMs a
+   - cycle: HR's cycle table, /cycles/<pk>/?page=p (reviews:cycle_detail), 50 PMs a
      page, the 20 users on 20 pages spread from the first to the last;
    - result: a PM's explained result, /reviews/<pk>/result/ (reviews:result_detail), HR
      on 20 PMs spread over the company (in calibration only HR may see a result);
@@ -183,7 +183,7 @@ from appraisal.permissions import HR_GROUP  # noqa: E402
 from bench.generate import CYCLE_NAME  # noqa: E402
 from reviews.models import Cycle, Phase, Result, Review  # noqa: E402
 
-PAGE_SIZE = 100  # reviews.views.PAGE_SIZE
+PAGE_SIZE = 50  # reviews.views.common.PAGE_SIZE
 
 
 # --------------------------------------------------------------------------- users, URLs
@@ -357,7 +357,7 @@ def pages_build(cycle: Cycle, selected: Sequence[str]) -> tuple[list[Page], list
                     f"Results of {cycle.name}",
                     f"Page {number} of {page_count}",
                     f"{review_count} results",
-                    count=('value="calibrate"', rows_on(number)),
+                    count=("/calibrate/", rows_on(number)),
                 ),
             )
             for number, key in zip(numbers, hr_sessions, strict=True)

@@ -422,11 +422,22 @@ class Result(models.Model):
     # digest stored leaves the row alone (no rewrite, no dead row).
     digest = models.CharField(max_length=32, blank=True, default="", editable=False)
     computed_at = models.DateTimeField()
+    # The result's place in the cycle's default order (rank, no rank last, then the PM's
+    # name as the database collates it, then the review), from 1: written by the
+    # computation with the rest (and in the digest), so the calibration table's default
+    # sort reads one page from an index instead of sorting every result of the cycle.
+    position = models.PositiveIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["cycle", "rank"]
         indexes = [
             models.Index(fields=["cycle", "rank"]),
+            # The calibration table's default order, with the id the page's cut selects:
+            # one page from the index alone, at any offset.
+            models.Index(fields=["cycle", "position", "id"], name="result_cycle_position_idx"),
+            # The grade distribution's count (with the review its calibration is joined
+            # on) from the index alone, not from the wide rows.
+            models.Index(fields=["cycle", "grade", "review"], name="result_cycle_grade_idx"),
             # "Which reviews of the cycle have a result" from the index alone: the rows
             # are wide (the explanation), and HR's cycle table asks it on every load.
             models.Index(fields=["cycle", "review"], name="result_cycle_review_idx"),

@@ -32,6 +32,11 @@ urlpatterns = [
     path("reviews/<int:pk>/calibrate/", views.result_calibrate, name="result_calibrate"),
     path("reviews/<int:pk>/acknowledge/", views.result_acknowledge, name="result_acknowledge"),
     path(
+        "cycles/<int:pk>/results/filter/<str:kind>/",
+        views.cycle_results_filter_options,
+        name="cycle_results_filter_options",
+    ),
+    path(
         "cycles/<int:pk>/results/progress/",
         views.cycle_results_progress,
         name="cycle_results_progress",

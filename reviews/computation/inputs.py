@@ -69,6 +69,20 @@ def cycle_inputs(cycle: Cycle) -> tuple[scoring.Scorecard, list[scoring.Particip
     ]
 
 
+def name_order(cycle: Cycle) -> dict[str, int]:
+    """Each review's place among the cycle's by its PM's name as the database collates it,
+    then by its id (keyed as the engine keys participants): the second key of a result's
+    position (`writers.result_positions`). One query."""
+    return {
+        str(review_id): place
+        for place, review_id in enumerate(
+            Review.objects.filter(cycle=cycle)
+            .order_by("person__name", "pk")
+            .values_list("pk", flat=True)
+        )
+    }
+
+
 def _ratings_by_item(cycle: Cycle) -> Iterator[tuple[int, int, int | None, int | None, list]]:
     """The submitted ratings of the cycle, one row per (review, competency) rated: review
     id, competency item id, self rating, leader rating, peer ratings (None is N/A, in no

@@ -28,8 +28,8 @@ from kpis import scoring
 from reviews.explanations import pack, pack_json
 from reviews.models import ComputationJob, Cycle, JobStatus
 
-from .inputs import cycle_inputs
-from .writers import Scored, can_copy, results_copy, results_upsert
+from .inputs import cycle_inputs, name_order
+from .writers import Scored, can_copy, result_positions, results_copy, results_upsert
 
 _T = TypeVar("_T")
 
@@ -111,6 +111,7 @@ def _cycle_compute(*, cycle_id: int, job_id: int | None) -> int:
     cycle = Cycle.objects.get(pk=cycle_id)
     job_progress(job_id=job_id, progress=10, stage=_("Reading ratings and actuals"))
     card, participants = cycle_inputs(cycle)
+    names = name_order(cycle)
     job_progress(
         job_id=job_id, progress=40, stage=_("Scoring"), participant_count=len(participants)
     )
@@ -130,12 +131,13 @@ def _cycle_compute(*, cycle_id: int, job_id: int | None) -> int:
     del parts
     finals = {row.id: row.final_score for row in scored if row.final_score is not None}
     placings = scoring.place_cycle(card, finals, teams)
+    positions = result_positions(scored, placings, names)
     job_progress(job_id=job_id, progress=70, stage=_("Saving results"))
     with transaction.atomic():
         if copy:
-            results_copy(cycle, scored, placings)
+            results_copy(cycle, scored, placings, positions)
         else:
-            results_upsert(cycle, scored, placings)
+            results_upsert(cycle, scored, placings, positions)
     return len(scored)
 
 

@@ -26,6 +26,7 @@ RESULT_FIELDS = [
     "team_rank",
     "grade",
     "bonus_multiplier",
+    "position",
     "flags",
     "explanation",
     "digest",
@@ -47,7 +48,27 @@ class Scored(NamedTuple):
 RESULT_COLUMNS = ["review_id", "cycle_id", *(name for name in RESULT_FIELDS if name != "cycle")]
 
 
-def _result_values(cycle: Cycle, scored: list[Scored], placings: dict[str, scoring.Placing]):
+def result_positions(
+    scored: list[Scored], placings: dict[str, scoring.Placing], name_order: dict[str, int]
+) -> dict[str, int]:
+    """Each result's place in the cycle's default order, from 1: by rank, results without
+    one last (as PostgreSQL sorts NULLs), then by `name_order` (`inputs.name_order`: the
+    PM's name as the database collates it, then the review)."""
+
+    def key(row_id: str) -> tuple:
+        placing = placings.get(row_id)
+        return (placing is None, 0 if placing is None else placing.rank, name_order[row_id])
+
+    ordered = sorted((row.id for row in scored), key=key)
+    return {row_id: position for position, row_id in enumerate(ordered, start=1)}
+
+
+def _result_values(
+    cycle: Cycle,
+    scored: list[Scored],
+    placings: dict[str, scoring.Placing],
+    positions: dict[str, int],
+):
     """Each result as the values of RESULT_COLUMNS but the digest, which each writer adds
     (from the text it writes)."""
     now = timezone.now()
@@ -63,6 +84,7 @@ def _result_values(cycle: Cycle, scored: list[Scored], placings: dict[str, scori
             None if placing is None else placing.team_rank,
             "" if placing is None else placing.grade,
             None if placing is None else placing.bonus_multiplier,
+            positions[row.id],
             list(row.flags),
             row.explanation,
             now,
@@ -84,12 +106,15 @@ def _digest(values) -> str:
 
 
 def results_upsert(
-    cycle: Cycle, scored: list[Scored], placings: dict[str, scoring.Placing]
+    cycle: Cycle,
+    scored: list[Scored],
+    placings: dict[str, scoring.Placing],
+    positions: dict[str, int],
 ) -> None:
     """The portable write: delete stale results, then one bulk upsert (SQLite and others)."""
     rows = [
         Result(**dict(zip(RESULT_COLUMNS, (*said, _digest(said), when), strict=True)))
-        for *said, when in _result_values(cycle, scored, placings)
+        for *said, when in _result_values(cycle, scored, placings, positions)
     ]
     Result.objects.filter(cycle=cycle).exclude(
         review_id__in=[row.review_id for row in rows]
@@ -161,7 +186,12 @@ class _Lines(io.RawIOBase):
 RESULTS_LOCK = 7_100
 
 
-def results_copy(cycle: Cycle, scored: list[Scored], placings: dict[str, scoring.Placing]) -> None:
+def results_copy(
+    cycle: Cycle,
+    scored: list[Scored],
+    placings: dict[str, scoring.Placing],
+    positions: dict[str, int],
+) -> None:
     """The PostgreSQL write: 5 statements and a COPY, whatever the number of PMs.
 
     The rows stream into a temporary table through COPY (no 40 MB INSERT text and no model
@@ -184,7 +214,7 @@ def results_copy(cycle: Cycle, scored: list[Scored], placings: dict[str, scoring
     )
 
     def lines():
-        for *said, when in _result_values(cycle, scored, placings):
+        for *said, when in _result_values(cycle, scored, placings, positions):
             text = _copy_fields(said)  # hashed as it is sent: the same digest as _digest
             yield f"{text}\t{_hash(text)}\t{_copy_text(when)}\n"
 

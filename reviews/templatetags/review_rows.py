@@ -1,11 +1,11 @@
 """The rows of HR's paginated tables, built in Python.
 
-A page shows up to 100 rows, and in Django's template language a row costs 0.5 to 1 ms
-(every variable, filter, `{% url %}` and `{% translate %}` is resolved anew on each row):
-most of those pages' CPU. These tags write the same HTML the row templates wrote, with each
-repeated text (labels, the grade `<option>` lists, the CSRF field) translated or built once
-per table. Everything shown is escaped as `{{ }}` would escape it; numbers are localised as
-`{{ }}` would localise them.
+A page shows up to 50 rows (`PAGE_SIZE`), and in Django's template language a row costs
+0.5 to 1 ms (every variable, filter, `{% url %}` and `{% translate %}` is resolved anew on
+each row): most of those pages' CPU. These tags write the same HTML the row templates
+wrote, with each repeated text (labels, the grade `<option>` lists, the CSRF field)
+translated or built once per table. Everything shown is escaped as `{{ }}` would escape
+it; numbers are localised as `{{ }}` would localise them.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from appraisal.models import Person
 from appraisal.selectors import person_for_user
 from reviews import permissions
 
-PAGE_SIZE = 100  # rows per page of HR's cycle tables (cycles can hold thousands of PMs)
+PAGE_SIZE = 50  # rows per page of HR's cycle tables (cycles can hold thousands of PMs)
 
 
 def _actor(request) -> Person:

@@ -108,8 +108,14 @@ def _results_page(request, cycle, *, problems: list[str] = ()):
             },
             "over_quota": [share for share in distribution if share.is_over_quota],
             "grades": services.cycle_grades(cycle),
-            "team_options": _filter_options(selectors.cycle_teams(cycle=cycle), team_id),
-            "leader_options": _filter_options(selectors.cycle_leaders(cycle=cycle), leader_id),
+            # Only the chosen team and leader: the others come when a filter is first
+            # focused or pointed at (cycle_results_filter_options), not on every load.
+            "team_options": _chosen_option(
+                team_id, results[0].review.team.name if team_id and results else None
+            ),
+            "leader_options": _chosen_option(
+                leader_id, results[0].review.leader.name if leader_id and results else None
+            ),
         }
 
     job, last_good = selectors.computation_jobs(cycle=cycle)
@@ -136,11 +142,40 @@ def _results_page(request, cycle, *, problems: list[str] = ()):
     )
 
 
+def _chosen_option(selected: int | None, name: str | None) -> SafeString:
+    """The chosen team's or leader's <option>, named from the filtered page's rows (no
+    query); none when nothing is chosen. A team or leader with no result in the cycle
+    shows its id."""
+    if selected is None:
+        return _options_html(())
+    return _options_html([(selected, name if name is not None else selected, True)])
+
+
 def _filter_options(rows, selected: int | None) -> SafeString:
     """The <option>s of a results filter from (pk, name) rows, built here: a cycle of
     10,000 PMs has some 1,500 teams and as many leaders, and the template language takes
     ~30 µs an option (format_html ~10 µs)."""
     return _options_html((pk, name, pk == selected) for pk, name in rows)
+
+
+FILTERS = {"team": "cycle_teams", "leader": "cycle_leaders"}
+
+
+@hr_required
+@require_GET
+def cycle_results_filter_options(request, pk: int, kind: str):
+    """htmx: every <option> of the results page's team or leader filter, the chosen one
+    (the select's own value, which htmx sends) selected. Asked once, when the filter is
+    first focused or pointed at: a cycle of 10,000 PMs has ~1,500 of each."""
+    if kind not in FILTERS:
+        raise Http404
+    cycle = selectors.cycle_get(pk=pk)
+    selected = _int_param(request, kind)
+    rows = getattr(selectors, FILTERS[kind])(cycle=cycle)
+    everyone = _("All teams") if kind == "team" else _("All leaders")
+    return HttpResponse(
+        _options_html([("", everyone, selected is None)]) + _filter_options(rows, selected)
+    )
 
 
 @hr_required

@@ -21,8 +21,8 @@ from django.test.utils import CaptureQueriesContext
 from appraisal.models import Person
 from kpis import scoring
 from kpis import scoring as engine
-from reviews import computation, services
-from reviews.computation import cycle_compute, run, writers
+from reviews import computation, selectors, services
+from reviews.computation import cycle_compute, inputs, run, writers
 from reviews.explanations import pack, pack_json, unpack
 from reviews.models import AssessmentRole, ComputationJob, JobStatus, Phase, Result, Review
 from reviews.services import compute_request
@@ -198,22 +198,23 @@ def test_the_computation_query_count_does_not_grow_with_pms(extra_pms):
 
     statements = [query["sql"].split()[0].upper() for query in captured.captured_queries]
     # Reads: cycle, KPI items, competency items, reviews (4), actuals and ratings (2,
-    # through server-side cursors on PostgreSQL), then the write in one transaction (a
-    # savepoint inside the test's: SAVEPOINT ... RELEASE).
+    # through server-side cursors on PostgreSQL), the reviews by name (for the results'
+    # positions), then the write in one transaction (a savepoint inside the test's:
+    # SAVEPOINT ... RELEASE).
     streamed = "DECLARE" if connection.vendor == "postgresql" else "SELECT"
-    assert statements[:6] == ["SELECT"] * 4 + [streamed] * 2
-    assert (statements[6], statements[-1]) == ("SAVEPOINT", "RELEASE")
-    write = statements[7:-1]
+    assert statements[:7] == ["SELECT"] * 4 + [streamed] * 2 + ["SELECT"]
+    assert (statements[7], statements[-1]) == ("SAVEPOINT", "RELEASE")
+    write = statements[8:-1]
     if connection.vendor == "postgresql":
         # The cycle's write lock, a temporary table, the COPY into it (psycopg2's
         # copy_expert, which Django does not log), one statement deleting stale results
         # and upserting the new, a drop.
         assert write == ["SELECT", "CREATE", "WITH", "DROP"]
-        assert "pg_advisory_xact_lock" in captured.captured_queries[7]["sql"]
+        assert "pg_advisory_xact_lock" in captured.captured_queries[8]["sql"]
     else:
         # The delete of stale results, then the upsert, which Django splits to stay under
-        # SQLite's limit on parameters: 13 per row, at most 999 per statement.
-        assert write == ["DELETE"] + ["INSERT"] * ceil((5 + extra_pms) / (999 // 13))
+        # SQLite's limit on parameters: 14 per row, at most 999 per statement.
+        assert write == ["DELETE"] + ["INSERT"] * ceil((5 + extra_pms) / (999 // 14))
     assert Person.objects.filter(reviews__cycle=cycle).count() == 5 + extra_pms
 
 
@@ -302,6 +303,7 @@ def test_a_rerun_rewrites_only_the_results_that_changed():
     cycle, reviews = load_into_cycle("worked_example")
     cycle_compute(cycle_id=cycle.pk)
     first = dict(Result.objects.filter(cycle=cycle).values_list("review_id", "computed_at"))
+    places = dict(Result.objects.filter(cycle=cycle).values_list("review_id", "position"))
     Review.objects.filter(pk=reviews["lin"].pk).update(
         adjustment=Decimal(-5), adjustment_reason="missed the launch review"
     )
@@ -313,8 +315,12 @@ def test_a_rerun_rewrites_only_the_results_that_changed():
     assert lin.computed_at > first[lin.review_id]
     assert lin.explanation["f"][2] == "missed the launch review"
     others = Result.objects.filter(cycle=cycle).exclude(review=reviews["lin"])
+    # Lin shared rank 3 and now comes after the PM tied with them, who moves up a place
+    # (`Result.position`): that one result changed; the others are left alone.
+    unchanged = [row for row in others if row.position == places[row.review_id]]
+    assert len(unchanged) == 3
     if connection.vendor == "postgresql":  # unchanged rows are not rewritten
-        assert all(row.computed_at == first[row.review_id] for row in others)
+        assert all(row.computed_at == first[row.review_id] for row in unchanged)
     assert others.count() == 4
 
 
@@ -495,10 +501,11 @@ def test_both_writers_give_a_result_the_same_digest_and_a_rerun_fills_a_missing_
         _problems, rows = run._score_part(card, participants, explain=explain)
         finals = {row.id: row.final_score for row in rows if row.final_score is not None}
         placings = engine.place_cycle(card, finals, teams)
+        positions = writers.result_positions(rows, placings, inputs.name_order(cycle))
         digests.append(
             {
                 values[0]: writers._digest(values[:-1])
-                for values in writers._result_values(cycle, rows, placings)
+                for values in writers._result_values(cycle, rows, placings, positions)
             }
         )
     assert digests[0] == digests[1]
@@ -587,3 +594,31 @@ def test_a_scoring_error_from_a_child_keeps_its_problems(two_processes):
         run._in_processes(work, range(10))
     assert raised.value.problems == ["first problem", "second problem"]
     assert str(raised.value) == "first problem\nsecond problem"
+
+
+@pytest.mark.parametrize("scenario", ["ties_and_rounding", "worked_example"])
+def test_each_result_keeps_its_place_in_the_default_order(scenario):
+    """`Result.position` is the calibration table's default order (rank, no rank last,
+    then the PM's name, then the review), which the page reads from an index."""
+
+    cycle, _reviews = load_into_cycle(scenario)
+    cycle_compute(cycle_id=cycle.pk)
+    results = list(Result.objects.filter(cycle=cycle).select_related("review__person"))
+    expected = sorted(
+        results,
+        key=lambda result: (
+            result.rank is None,
+            result.rank or 0,
+            result.review.person.name,
+            result.review_id,
+        ),
+    )
+    assert [result.position for result in expected] == list(range(1, len(results) + 1))
+    page = selectors.results_page(cycle=cycle, number=1, per_page=len(results), sort="rank")
+    assert [result.pk for result in page] == [result.pk for result in expected]
+
+    Result.objects.filter(cycle=cycle).update(position=None, digest="")
+    cycle_compute(cycle_id=cycle.pk)  # a row without a digest is rewritten, with its place
+    assert dict(Result.objects.filter(cycle=cycle).values_list("pk", "position")) == {
+        result.pk: result.position for result in results
+    }

@@ -103,3 +103,26 @@ def test_recorded_history_becomes_audit_entries_when_the_history_tables_go(peopl
     }
     phase_moves = AuditEntry.objects.filter(action=AuditAction.PHASE_MOVED, cycle=cycle)
     assert phase_moves.count() == 2  # the service's own entry, and the one made from PhaseChange
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_position_migration_fills_each_result_place_and_goes_back():
+    cycle, _reviews = load_into_cycle("ties_and_rounding")
+    cycle_compute(cycle_id=cycle.pk)
+    positions = dict(Result.objects.values_list("review_id", "position"))
+    assert sorted(positions.values()) == list(range(1, len(positions) + 1))
+
+    try:
+        call_command("migrate", "reviews", "0007", verbosity=0)
+        with connection.cursor() as cursor:
+            columns = [
+                column.name
+                for column in connection.introspection.get_table_description(
+                    cursor, "reviews_result"
+                )
+            ]
+        assert "position" not in columns
+    finally:
+        call_command("migrate", "reviews", verbosity=0)  # never leave the schema behind
+
+    assert dict(Result.objects.values_list("review_id", "position")) == positions

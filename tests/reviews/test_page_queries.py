@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from appraisal.models import Team
 from reviews.models import Assessment, Phase, Review
+from reviews.views.common import PAGE_SIZE
 from tests.builders import grow, set_phase, signed_in
 from tests.factories import AcknowledgementFactory
 
@@ -119,22 +120,27 @@ def test_the_cycle_table_in_calibration_keeps_its_query_count_and_counts_everyon
     url = reverse("reviews:cycle_detail", args=[cycle.pk])
     small, _content = count_queries(client, url, django_assert_max_num_queries)
 
-    grow(cycle, leader, hr, teams=16)  # 10 + 96 more: two pages of 100
+    grow(cycle, leader, hr, teams=16)  # 10 + 96 more: three pages of 50
     total = Review.objects.filter(cycle=cycle).count()
-    large, first = count_queries(client, url, django_assert_max_num_queries)
-    last, second = count_queries(client, url, django_assert_max_num_queries, page=2)
+    pages = [
+        count_queries(client, url, django_assert_max_num_queries, page=number)
+        for number in (1, 2, 3)
+    ]
 
-    assert total > 100
-    assert f"{total} participants" in first  # the caption counts the cycle, not the page
-    assert f"{total} participants" in second
-    assert first.count('title="Audit trail"') == 100
-    assert second.count('title="Audit trail"') == total - 100
+    assert 2 * PAGE_SIZE < total <= 3 * PAGE_SIZE
+    for _count, content in pages:
+        assert f"{total} participants" in content  # the caption counts the cycle
+    assert [content.count('title="Audit trail"') for _count, content in pages] == [
+        PAGE_SIZE,
+        PAGE_SIZE,
+        total - 2 * PAGE_SIZE,
+    ]
     # The reopen list offers the submitted assessments of the PMs on the page shown.
     submitted = Assessment.objects.filter(review__cycle=cycle, submitted_at__isnull=False)
-    offered = [reopen_options(content) for content in (first, second)]
+    offered = [reopen_options(content) for _count, content in pages]
     assert 0 < offered[0] < submitted.count()
-    assert offered[0] + offered[1] == submitted.count()
-    assert small == large == last
+    assert sum(offered) == submitted.count()
+    assert {small, *(count for count, _content in pages)} == {small}
 
 
 def reopen_options(content: str) -> int:
@@ -151,7 +157,6 @@ def test_the_calibration_page_keeps_its_query_count_with_more_pms_teams_and_cali
     small, before = count_queries(client, url, django_assert_max_num_queries)
 
     grow(cycle, leader, hr, teams=16)
-    total = Review.objects.filter(cycle=cycle).count()
     large, after = count_queries(client, url, django_assert_max_num_queries)
     last, second = count_queries(client, url, django_assert_max_num_queries, page=2)
     filtered, by_team = count_queries(
@@ -159,15 +164,42 @@ def test_the_calibration_page_keeps_its_query_count_with_more_pms_teams_and_cali
     )
 
     assert "/calibrate/" in before
-    assert after.count("/calibrate/") == 100
-    assert second.count("/calibrate/") == total - 100
+    assert after.count("/calibrate/") == PAGE_SIZE
+    assert second.count("/calibrate/") == PAGE_SIZE
     assert by_team.count("/calibrate/") == 12
     assert f'<option value="{leader.team_id}" selected>{leader.team.name}</option>' in by_team
-    team_count = Team.objects.filter(reviews__cycle=cycle).distinct().count()
-    assert after.split('id="filter-team"')[1].split("</select>")[0].count("<option") == (
-        team_count + 1  # "All teams" and every team of the cycle
-    )
+    # The filters list only "All teams" (and the chosen one): every team of the cycle
+    # comes from their own fragment, asked when a filter is first used.
+    assert after.split('id="filter-team"')[1].split("</select>")[0].count("<option") == 1
     assert small == large == last == filtered
+
+
+def test_the_calibration_filters_list_every_team_and_leader_in_constant_queries(
+    company, django_assert_max_num_queries
+):
+    cycle, leader, _mine, hr = company
+    client = signed_in(hr)
+    url = reverse("reviews:cycle_results_filter_options", args=[cycle.pk, "team"])
+    small, _before = count_queries(client, url, django_assert_max_num_queries)
+
+    grow(cycle, leader, hr, teams=16)
+    large, teams = count_queries(client, url, django_assert_max_num_queries, team=leader.team_id)
+    leaders_url = reverse("reviews:cycle_results_filter_options", args=[cycle.pk, "leader"])
+    by_leader, leaders = count_queries(client, leaders_url, django_assert_max_num_queries)
+
+    team_count = Team.objects.filter(reviews__cycle=cycle).distinct().count()
+    assert teams.count("<option") == team_count + 1  # "All teams" and every team
+    assert f'<option value="{leader.team_id}" selected>{leader.team.name}</option>' in teams
+    assert '<option value="" selected>All leaders</option>' in leaders
+    leader_count = Review.objects.filter(cycle=cycle).values("leader").distinct().count()
+    assert leaders.count("<option") == leader_count + 1
+    assert small == large == by_leader
+    assert (
+        client.get(
+            reverse("reviews:cycle_results_filter_options", args=[cycle.pk, "x"])
+        ).status_code
+        == 404
+    )
 
 
 def test_the_calibration_page_shows_its_pages_in_the_body_not_the_title(
@@ -183,7 +215,7 @@ def test_the_calibration_page_shows_its_pages_in_the_body_not_the_title(
 
     title = content.split("<title>")[1].split("</title>")[0]
     body = content.split("<main")[1]
-    assert "Page 1 of 2" not in title
+    assert "Page 1 of 3" not in title
     assert "<nav" not in title
-    assert "Page 1 of 2" in body
+    assert "Page 1 of 3" in body
     assert "?page=2&amp;sort=rank" in body
