@@ -256,6 +256,38 @@ class AcknowledgeForm(forms.Form):
     comment = forms.CharField(max_length=5000, required=False)
 
 
+def _is_id(value) -> bool:
+    """Could `value` be a primary key? Digits within a 64-bit integer: a longer number
+    would overflow the database's integer before the lookup could find nothing."""
+    text = str(value)
+    return text.isascii() and text.isdigit() and len(text) <= 19 and int(text) < 2**63
+
+
+class ChoiceOfField(forms.ModelChoiceField):
+    """A ModelChoiceField that refuses a value no row could have as its key."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and not _is_id(value):
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            )
+        return super().to_python(value)
+
+
+class ChoicesOfField(forms.ModelMultipleChoiceField):
+    """A ModelMultipleChoiceField that refuses values no row could have as its key."""
+
+    def _check_values(self, value):
+        for key in value:
+            if not _is_id(key):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": key},
+                )
+        return super()._check_values(value)
+
+
 class AssessmentForm(forms.Form):
     """An assessment's draft as its page posts it: the version the page was read at, and
     the ratings, actuals and texts `parse_assessment` reads (their problems are the form's
@@ -303,7 +335,7 @@ class AssessmentForm(forms.Form):
 class VerifyActualForm(forms.Form):
     """The leader verifies (or corrects) one of the cycle's KPI actuals, or excuses it."""
 
-    item = forms.ModelChoiceField(
+    item = ChoiceOfField(
         label=gettext_lazy("KPI"),
         queryset=CycleKpi.objects.none(),
         error_messages={"invalid_choice": gettext_lazy("This KPI is not in the cycle.")},
@@ -337,7 +369,7 @@ class AdjustForm(forms.Form):
 class NominatePeersForm(forms.Form):
     """The PM's nominations: colleagues among the review's candidates."""
 
-    peers = forms.ModelMultipleChoiceField(
+    peers = ChoicesOfField(
         label=gettext_lazy("Colleagues"), queryset=Person.objects.none(), required=False
     )
 
@@ -349,10 +381,10 @@ class NominatePeersForm(forms.Form):
 class ApprovePeersForm(forms.Form):
     """The leader (or HR) approves the list, adding candidates and removing nominations."""
 
-    peers = forms.ModelMultipleChoiceField(
+    peers = ChoicesOfField(
         label=gettext_lazy("Add peers"), queryset=Person.objects.none(), required=False
     )
-    remove = forms.ModelMultipleChoiceField(
+    remove = ChoicesOfField(
         label=gettext_lazy("Remove"), queryset=PeerRequest.objects.none(), required=False
     )
 
