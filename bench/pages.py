@@ -455,7 +455,8 @@ def _children(pid: int) -> list[int]:
 class Writer:
     """One PM autosaving their self-assessment draft in the second cycle."""
 
-    path: str
+    path: str  # the page, read once
+    save_path: str  # where its autosave posts
     session_key: str
     csrf_cookie: str = ""
     csrf_form: str = ""
@@ -527,7 +528,13 @@ def writers_build(reviews: Sequence[Review], sessions: list[str]) -> list[Writer
     for review in reviews:
         key = session_create(review.person.user)
         sessions.append(key)
-        writers.append(Writer(reverse("reviews:self_assessment", args=[review.pk]), key))
+        writers.append(
+            Writer(
+                reverse("reviews:self_assessment", args=[review.pk]),
+                reverse("reviews:self_assessment_save", args=[review.pk]),
+                key,
+            )
+        )
     return writers
 
 
@@ -606,7 +613,7 @@ def writer_main(
                     connection_ = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
                 connection_.request(
                     "POST",
-                    writer.path,
+                    writer.save_path,
                     body=body,
                     headers={
                         "Cookie": writer.cookie(),

@@ -3,22 +3,24 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from django import forms
+from django.utils.formats import get_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from appraisal.models import Person, Team, TeamFunction
 from kpis.models import ScorecardTemplate
-
-from .models import (
+from reviews.models import (
     Assessment,
     AssessmentRole,
     Cycle,
     CycleCompetency,
     CycleKpi,
+    PeerRequest,
     PeriodKind,
     Phase,
+    Review,
 )
-from .services import ActualInput
+from reviews.services import ActualInput
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -98,17 +100,64 @@ class ReasonForm(forms.Form):
     )
 
 
-def _decimal(text: str) -> Decimal | None:
-    text = (text or "").strip().replace(",", "")
+def _grouping_separators() -> set[str]:
+    """The separators a number typed in the active language may group thousands with: the
+    language's own, and "," wherever "." marks the decimals (Chinese formats set none, but
+    people type 1,500 there as in English)."""
+    separators = {get_format("THOUSAND_SEPARATOR")}
+    if get_format("DECIMAL_SEPARATOR") == ".":
+        separators.add(",")
+    return separators - {""}
+
+
+def parse_number(text: str) -> Decimal | None:
+    """A number typed in the active language's format (1234.5, 1,234.5, -2), or None when
+    blank. Raises ValueError(text) for anything else: letters, exponents, and thousands
+    grouped wrongly, like "1,5", which is 1.5 to a German and 15 to a careless parser."""
+    text = (text or "").strip()
     if not text:
         return None
+    whole, has_decimals, decimals = text.partition(get_format("DECIMAL_SEPARATOR"))
+    sign = ""
+    if whole.startswith(("-", "+")):
+        sign, whole = whole[0], whole[1:]
+    for separator in _grouping_separators():
+        if separator in whole:
+            groups = whole.split(separator)
+            if not (1 <= len(groups[0]) <= 3 and all(len(group) == 3 for group in groups[1:])):
+                raise ValueError(text)
+            whole = "".join(groups)
+    digits = whole + decimals
+    if not (digits.isascii() and digits.isdigit()) or (has_decimals and not decimals):
+        raise ValueError(text)
     try:
-        number = Decimal(text)
+        return Decimal(f"{sign}{whole or '0'}.{decimals}" if has_decimals else f"{sign}{whole}")
     except InvalidOperation:
         raise ValueError(text) from None
-    if not number.is_finite():
-        raise ValueError(text)
-    return number
+
+
+class NumberField(forms.DecimalField):
+    """A decimal typed in the active language's number format (see `parse_number`); the
+    model's digits bound it, so a huge number is refused with a message, not by the
+    database."""
+
+    def __init__(self, **kwargs):
+        super().__init__(localize=True, **kwargs)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            return parse_number(str(value))
+        except ValueError:
+            raise forms.ValidationError(
+                _("“%(value)s” is not a number: write it like %(example)s."),
+                code="invalid",
+                params={
+                    "value": value,
+                    "example": number_format(Decimal("1234.5"), 1, force_grouping=True),
+                },
+            ) from None
 
 
 def parse_assessment(
@@ -146,7 +195,7 @@ def parse_assessment(
             if f"actual-{item.pk}" not in data:
                 continue
             try:
-                value = _decimal(data.get(f"actual-{item.pk}", ""))
+                value = parse_number(data.get(f"actual-{item.pk}", ""))
             except ValueError as error:
                 problems.append(
                     _("%(item)s: “%(value)s” is not a number.") % {"item": item.kpi, "value": error}
@@ -205,3 +254,141 @@ class CalibrateForm(forms.Form):
 
 class AcknowledgeForm(forms.Form):
     comment = forms.CharField(max_length=5000, required=False)
+
+
+def _is_id(value) -> bool:
+    """Could `value` be a primary key? Digits within a 64-bit integer: a longer number
+    would overflow the database's integer before the lookup could find nothing."""
+    text = str(value)
+    return text.isascii() and text.isdigit() and len(text) <= 19 and int(text) < 2**63
+
+
+class ChoiceOfField(forms.ModelChoiceField):
+    """A ModelChoiceField that refuses a value no row could have as its key."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and not _is_id(value):
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            )
+        return super().to_python(value)
+
+
+class ChoicesOfField(forms.ModelMultipleChoiceField):
+    """A ModelMultipleChoiceField that refuses values no row could have as its key."""
+
+    def _check_values(self, value):
+        for key in value:
+            if not _is_id(key):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": key},
+                )
+        return super()._check_values(value)
+
+
+class AssessmentForm(forms.Form):
+    """An assessment's draft as its page posts it: the version the page was read at, and
+    the ratings, actuals and texts `parse_assessment` reads (their problems are the form's
+    errors)."""
+
+    version = forms.IntegerField(
+        min_value=0,
+        max_value=2**31 - 1,
+        error_messages={
+            "required": gettext_lazy("The page is out of date: reload it and try again."),
+            "invalid": gettext_lazy("The page is out of date: reload it and try again."),
+            "min_value": gettext_lazy("The page is out of date: reload it and try again."),
+            "max_value": gettext_lazy("The page is out of date: reload it and try again."),
+        },
+        widget=forms.HiddenInput,
+    )
+
+    def __init__(
+        self,
+        *args,
+        role: str,
+        competencies: list[CycleCompetency],
+        kpis: list[CycleKpi],
+        scale: tuple[int, int],
+        **kwargs,
+    ):
+        super().__init__(*args, **kwargs)
+        self.role, self.competencies, self.kpis, self.scale = role, competencies, kpis, scale
+
+    def clean(self):
+        data = super().clean()
+        ratings, actuals, texts, problems = parse_assessment(
+            self.data,
+            role=self.role,
+            competencies=self.competencies,
+            kpis=self.kpis,
+            scale=self.scale,
+        )
+        if problems:
+            raise forms.ValidationError(problems)
+        data.update(ratings=ratings, actuals=actuals, texts=texts)
+        return data
+
+
+class VerifyActualForm(forms.Form):
+    """The leader verifies (or corrects) one of the cycle's KPI actuals, or excuses it."""
+
+    item = ChoiceOfField(
+        label=gettext_lazy("KPI"),
+        queryset=CycleKpi.objects.none(),
+        error_messages={"invalid_choice": gettext_lazy("This KPI is not in the cycle.")},
+    )
+    verified_value = NumberField(
+        label=gettext_lazy("Verified value"), required=False, max_digits=16, decimal_places=4
+    )
+    excused_reason = forms.CharField(
+        label=gettext_lazy("Reason to excuse"), max_length=2000, required=False
+    )
+
+    def __init__(self, *args, cycle: Cycle, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["item"].queryset = cycle.kpi_items.select_related("kpi")
+
+
+class AdjustForm(forms.Form):
+    """The leader's adjustment in points (blank is 0) and its reason."""
+
+    adjustment = NumberField(
+        label=gettext_lazy("Points"), required=False, max_digits=6, decimal_places=2
+    )
+    adjustment_reason = forms.CharField(
+        label=gettext_lazy("Reason"), max_length=2000, required=False
+    )
+
+    def clean_adjustment(self):
+        return self.cleaned_data["adjustment"] or Decimal(0)
+
+
+class NominatePeersForm(forms.Form):
+    """The PM's nominations: colleagues among the review's candidates."""
+
+    peers = ChoicesOfField(
+        label=gettext_lazy("Colleagues"), queryset=Person.objects.none(), required=False
+    )
+
+    def __init__(self, *args, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["peers"].queryset = candidates
+
+
+class ApprovePeersForm(forms.Form):
+    """The leader (or HR) approves the list, adding candidates and removing nominations."""
+
+    peers = ChoicesOfField(
+        label=gettext_lazy("Add peers"), queryset=Person.objects.none(), required=False
+    )
+    remove = ChoicesOfField(
+        label=gettext_lazy("Remove"), queryset=PeerRequest.objects.none(), required=False
+    )
+
+    def __init__(self, *args, candidates, review: Review, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["peers"].queryset = candidates
+        self.fields["remove"].queryset = review.peer_requests.all()

@@ -11,8 +11,8 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from appraisal.permissions import user_roles
-
-from .models import Cycle, PeerRequestStatus, Phase, Review
+from reviews.models import Assessment, Cycle, PeerRequestStatus, Phase, Review
+from reviews.services import PHASE_OF_ROLE, within_deadline
 
 
 def _person_id(user) -> int | None:
@@ -67,6 +67,39 @@ def can_approve_peers(user, review: Review) -> bool:
     return is_reviewing_leader(user, review) or user_roles(user).is_hr
 
 
+def _is_started(review: Review) -> bool:
+    """A draft cycle's reviews are HR's preparation: nobody opens them yet."""
+    return review.cycle.phase != Phase.DRAFT
+
+
+def can_self_assess(user, review: Review) -> bool:
+    """The PM opens their own self-assessment once the cycle is open."""
+    return is_reviewed_person(user, review) and _is_started(review)
+
+
+def can_lead_review(user, review: Review) -> bool:
+    """The PM's leader opens the review once the cycle is open."""
+    return is_reviewing_leader(user, review) and _is_started(review)
+
+
+def can_view_peers(user, review: Review) -> bool:
+    """The PM, their leader and HR see the review's peer list once the cycle is open."""
+    return (is_reviewed_person(user, review) or can_approve_peers(user, review)) and _is_started(
+        review
+    )
+
+
+def can_nominate_peers(user, review: Review) -> bool:
+    """Only the PM nominates their peers (the service judges the phase and the deadline)."""
+    return is_reviewed_person(user, review) and _is_started(review)
+
+
+def can_edit_assessment(assessment: Assessment, cycle: Cycle) -> bool:
+    """The assessment's page offers its fields and buttons: not submitted, and its phase
+    is the cycle's, before the deadline."""
+    return not assessment.is_submitted and within_deadline(cycle, PHASE_OF_ROLE[assessment.role])
+
+
 def peer_requests_filter(user) -> Q:
     """Peer requests the user may answer: those addressed to them and approved."""
     person_id = _person_id(user)
@@ -78,6 +111,11 @@ def peer_requests_filter(user) -> Q:
 
 
 RESULTS_VISIBLE_PHASES = ("published", "closed")
+
+
+def are_results_published(cycle: Cycle) -> bool:
+    """Leaders and PMs see a cycle's results (a team's ranking too) once published."""
+    return cycle.phase in RESULTS_VISIBLE_PHASES
 
 
 def can_view_result(user, review: Review) -> bool:

@@ -50,9 +50,26 @@ urlpatterns = [
     path("my/results/", views.my_results, name="my_results"),
     path("team/history/", views.team_history, name="team_history"),
     path("reviews/<int:pk>/self/", views.self_assessment, name="self_assessment"),
+    path("reviews/<int:pk>/self/save/", views.self_assessment_save, name="self_assessment_save"),
+    path(
+        "reviews/<int:pk>/self/submit/",
+        views.self_assessment_submit,
+        name="self_assessment_submit",
+    ),
     path("reviews/<int:pk>/peers/", views.peers, name="peers"),
+    path("reviews/<int:pk>/peers/nominate/", views.peers_nominate, name="peers_nominate"),
+    path("reviews/<int:pk>/peers/approve/", views.peers_approve, name="peers_approve"),
     path("reviews/<int:pk>/lead/", views.leader_review, name="leader_review"),
+    path("reviews/<int:pk>/lead/save/", views.leader_review_save, name="leader_review_save"),
+    path("reviews/<int:pk>/lead/submit/", views.leader_review_submit, name="leader_review_submit"),
+    path("reviews/<int:pk>/lead/verify/", views.actual_verify, name="actual_verify"),
+    path("reviews/<int:pk>/lead/adjust/", views.review_adjust, name="review_adjust"),
     path("reviews/<int:pk>/audit/", views.review_audit, name="review_audit"),
     path("cycles/<int:pk>/audit/", views.cycle_audit, name="cycle_audit"),
     path("peer-requests/<int:pk>/", views.peer_request, name="peer_request"),
+    path("peer-requests/<int:pk>/save/", views.peer_request_save, name="peer_request_save"),
+    path("peer-requests/<int:pk>/submit/", views.peer_request_submit, name="peer_request_submit"),
+    path(
+        "peer-requests/<int:pk>/decline/", views.peer_request_decline, name="peer_request_decline"
+    ),
 ]

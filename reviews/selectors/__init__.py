@@ -4,8 +4,15 @@ so `from reviews import selectors; selectors.cycle_get(...)` reads any of them."
 
 from reviews.audit import review_audit
 
-from .assessments import actuals_by_item, cycle_items, ratings_by_item
+from .assessments import (
+    actuals_by_item,
+    cycle_items,
+    ratings_by_item,
+    submitted_assessment_rows,
+    submitted_self_assessment,
+)
 from .cycles import (
+    actuals_upload_cycle_get,
     cycle_get,
     cycle_list,
     cycle_phase_changes,
@@ -14,7 +21,13 @@ from .cycles import (
     is_leader_in_cycle,
     team_cycle_get,
 )
-from .peers import PeerAggregate, peer_aggregates, peer_request_get
+from .peers import (
+    PeerAggregate,
+    peer_aggregates,
+    peer_candidates,
+    peer_request_get,
+    peer_request_list,
+)
 from .results import (
     EXPLANATION_CACHE_SECONDS,
     RESULT_SORTS,
@@ -45,6 +58,7 @@ __all__ = [
     "PeerAggregate",
     "Task",
     "actuals_by_item",
+    "actuals_upload_cycle_get",
     "computation_jobs",
     "cycle_get",
     "cycle_items",
@@ -64,7 +78,9 @@ __all__ = [
     "item_names",
     "items_by_key",
     "peer_aggregates",
+    "peer_candidates",
     "peer_request_get",
+    "peer_request_list",
     "person_tasks",
     "ratings_by_item",
     "result_history",
@@ -74,6 +90,8 @@ __all__ = [
     "review_get",
     "review_progress_list",
     "review_progress_page",
+    "submitted_assessment_rows",
+    "submitted_self_assessment",
     "team_cycle_get",
     "team_history",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from reviews.models import (
     Assessment,
+    AssessmentRole,
     Cycle,
     CycleCompetency,
     CycleKpi,
@@ -28,3 +29,18 @@ def ratings_by_item(assessment: Assessment | None) -> dict[int, Rating]:
     if assessment is None:
         return {}
     return {rating.competency_id: rating for rating in assessment.ratings.all()}
+
+
+def submitted_self_assessment(*, review: Review) -> Assessment | None:
+    """The PM's self-assessment, once submitted (the leader reads it beside their own)."""
+    return review.assessments.filter(role=AssessmentRole.SELF, submitted_at__isnull=False).first()
+
+
+def submitted_assessment_rows(*, review_ids: list[int]) -> list[tuple[int, str, str, str]]:
+    """(pk, role, PM's name, assessor's name) of the submitted assessments of these
+    reviews, by PM and role: what HR may reopen. Read as values, one query."""
+    return list(
+        Assessment.objects.filter(review__in=review_ids, submitted_at__isnull=False)
+        .order_by("review__person__name", "role")
+        .values_list("pk", "role", "review__person__name", "assessor__name")
+    )

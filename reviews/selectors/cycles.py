@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404
 
 from appraisal.models import Person
 from appraisal.selectors import person_for_user
+from reviews import permissions
 from reviews.models import (
     Cycle,
     Phase,
@@ -57,3 +58,15 @@ def team_cycle_get(*, user, pk: int) -> tuple[Cycle, Person]:
     if not is_leader_in_cycle(cycle=cycle, person=leader):
         raise Http404
     return cycle, leader
+
+
+def actuals_upload_cycle_get(*, user, pk: int) -> tuple[Cycle, int | None]:
+    """The cycle, for HR or a leader who reviews someone in it, and the leader whose
+    reports an upload is limited to (None: HR, every PM); 404 for anyone else."""
+    cycle = cycle_get(pk=pk)
+    if permissions.can_manage_cycles(user):
+        return cycle, None
+    leader = person_for_user(user=user)
+    if not is_leader_in_cycle(cycle=cycle, person=leader):
+        raise Http404
+    return cycle, leader.pk

@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
+from appraisal.models import Person
 from reviews import permissions
 from reviews.models import (
     AssessmentRole,
@@ -23,6 +25,22 @@ def peer_request_get(*, user, pk: int) -> PeerRequest:
         ),
         pk=pk,
     )
+
+
+def peer_candidates(*, review: Review) -> QuerySet[Person]:
+    """Whom the review's peers may be: anyone outside the PM's team, except the PM and
+    their leader, by team and name."""
+    return (
+        Person.objects.exclude(team_id=review.team_id)
+        .exclude(pk__in=[review.person_id, review.leader_id])
+        .select_related("team")
+        .order_by("team__name", "name")
+    )
+
+
+def peer_request_list(*, review: Review) -> QuerySet[PeerRequest]:
+    """The review's peer requests with each peer's team, by name."""
+    return review.peer_requests.select_related("peer__team").order_by("peer__name")
 
 
 @dataclass(frozen=True)

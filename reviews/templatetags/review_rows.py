@@ -56,8 +56,10 @@ def _csrf_input(context) -> str:
 @register.simple_tag(takes_context=True)
 def progress_rows(context, reviews, *, removable=False, audit_links=False, leader_links=False):
     """The rows of reviews/partials/progress_table.html, one `<tr>` a review."""
-    submitted = f'<span class="badge text-bg-success">{_escape(gettext("Submitted"))}</span>'
-    pending = f'<span class="badge text-bg-light border">{_escape(gettext("Pending"))}</span>'
+    # gettext outside the f-strings: xgettext does not look inside them for messages.
+    submitted_text, pending_text = _escape(gettext("Submitted")), _escape(gettext("Pending"))
+    submitted = f'<span class="badge text-bg-success">{submitted_text}</span>'
+    pending = f'<span class="badge text-bg-light border">{pending_text}</span>'
     audit_text = _escape(gettext("Audit trail"))
     open_text = _escape(gettext("Open"))
     peers_text = _escape(gettext("Peers"))

@@ -1,7 +1,20 @@
 """The review cycle's pages, one module per noun; every view is here too, for the URLs."""
 
 from .actuals import actuals_upload
-from .assessments import leader_review, peer_request, self_assessment
+from .assessments import (
+    actual_verify,
+    leader_review,
+    leader_review_save,
+    leader_review_submit,
+    peer_request,
+    peer_request_decline,
+    peer_request_save,
+    peer_request_submit,
+    review_adjust,
+    self_assessment,
+    self_assessment_save,
+    self_assessment_submit,
+)
 from .audit import cycle_audit, review_audit
 from .cycles import (
     cycle_advance,
@@ -15,7 +28,7 @@ from .cycles import (
     cycle_participants_add,
 )
 from .home import home, my_team, team_cycle
-from .peers import peers
+from .peers import peers, peers_approve, peers_nominate
 from .results import (
     cycle_results,
     cycle_results_compute,
@@ -30,6 +43,7 @@ from .results import (
 )
 
 __all__ = [
+    "actual_verify",
     "actuals_upload",
     "cycle_advance",
     "cycle_assessment_reopen",
@@ -48,15 +62,25 @@ __all__ = [
     "cycle_results_progress",
     "home",
     "leader_review",
+    "leader_review_save",
+    "leader_review_submit",
     "my_results",
     "my_team",
     "peer_request",
+    "peer_request_decline",
+    "peer_request_save",
+    "peer_request_submit",
     "peers",
+    "peers_approve",
+    "peers_nominate",
     "result_acknowledge",
     "result_calibrate",
     "result_detail",
+    "review_adjust",
     "review_audit",
     "self_assessment",
+    "self_assessment_save",
+    "self_assessment_submit",
     "team_cycle",
     "team_history",
 ]

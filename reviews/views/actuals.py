@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from appraisal.selectors import person_for_user
-from reviews import permissions, selectors, services
+from reviews import selectors, services
 from reviews.forms import ActualsUploadForm
 from reviews.imports import ActualsRejected, actuals_import
 
@@ -20,12 +19,7 @@ from reviews.imports import ActualsRejected, actuals_import
 def actuals_upload(request, pk: int):
     """HR (every PM) or a leader (their reports) uploads KPI actuals as CSV or XLSX."""
 
-    cycle = selectors.cycle_get(pk=pk)
-    is_hr = permissions.can_manage_cycles(request.user)
-    person = person_for_user(user=request.user)
-    is_leader = person is not None and cycle.reviews.filter(leader=person).exists()
-    if not (is_hr or is_leader):
-        raise Http404
+    cycle, leader_id = selectors.actuals_upload_cycle_get(user=request.user, pk=pk)
     form = ActualsUploadForm(request.POST or None, request.FILES or None)
     errors, problems = [], []
     if request.method == "POST" and form.is_valid():
@@ -35,7 +29,8 @@ def actuals_upload(request, pk: int):
                 cycle=cycle,
                 data=upload.read(),
                 filename=upload.name,
-                leader_id=None if is_hr else person.pk,
+                leader_id=leader_id,
+                actor=person_for_user(user=request.user),
             )
         except ActualsRejected as rejected:
             errors = rejected.errors
@@ -47,6 +42,12 @@ def actuals_upload(request, pk: int):
     return render(
         request,
         "reviews/actuals_upload.html",
-        {"cycle": cycle, "form": form, "errors": errors, "problems": problems, "is_hr": is_hr},
+        {
+            "cycle": cycle,
+            "form": form,
+            "errors": errors,
+            "problems": problems,
+            "is_hr": leader_id is None,
+        },
         status=400 if (errors or problems) else 200,
     )

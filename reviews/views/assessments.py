@@ -1,82 +1,47 @@
-"""The assessment pages: self-assessment, leader review, peer feedback."""
+"""The assessment pages: self-assessment, leader review, peer feedback, and their actions.
+
+Each page is a GET; its actions post to their own URLs (save a draft, submit, and on the
+leader's page verify an actual and adjust), and a refused action shows the page again
+(400, or 409 when someone saved first) with what to fix."""
 
 from __future__ import annotations
-
-from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_POST
 
 from reviews import permissions, selectors, services
-from reviews.forms import (
-    ReasonForm,
-    _decimal,
-    parse_assessment,
-)
-from reviews.models import (
-    Assessment,
-    AssessmentRole,
-    Phase,
-    Review,
-)
-from reviews.views.common import _actor
+from reviews.forms import AdjustForm, AssessmentForm, ReasonForm, VerifyActualForm
+from reviews.models import Assessment, AssessmentRole, PeerRequest, Review
+from reviews.views.common import _actor, form_problems
 
-# --- assessments ----------------------------------------------------------------------------
+# --- the pages ------------------------------------------------------------------------------
 
 
 def _assessment_page(
-    request, *, review: Review, assessment: Assessment, template: str, extra: dict
+    request,
+    *,
+    review: Review,
+    assessment: Assessment,
+    template: str,
+    extra: dict,
+    form: AssessmentForm | None = None,
+    problems: list[str] = (),
+    conflict: bool = False,
 ):
+    """An assessment's page, as its GET shows it and as a refused action shows it again
+    (400, or 409 on an edit conflict), with the typed values kept."""
     cycle = review.cycle
     kpis, competencies = selectors.cycle_items(cycle)
     scale = cycle.scoring_card.scale
-    problems: list[str] = []
-    conflict = False
-    if request.method == "POST":
-        ratings, actuals, texts, problems = parse_assessment(
-            request.POST,
-            role=assessment.role,
-            competencies=competencies,
-            kpis=kpis,
-            scale=(scale.lo, scale.hi),
-        )
-        version = request.POST.get("version", "")
-        if not problems:
-            try:
-                assessment = services.assessment_save(
-                    assessment=assessment,
-                    actor=_actor(request),
-                    version=int(version) if version.isdigit() else -1,
-                    ratings=ratings,
-                    texts=texts,
-                    actuals=actuals or None,
-                    submit=request.POST.get("action") == "submit",
-                )
-            except services.EditConflict as error:
-                problems, conflict = error.problems, True
-            except services.ReviewError as error:
-                problems = error.problems
-        if request.htmx:
-            return render(
-                request,
-                "reviews/partials/save_status.html",
-                {"assessment": assessment, "problems": problems, "saved_at": timezone.now()},
-                status=409 if conflict else (400 if problems else 200),
-            )
-        if not problems:
-            if assessment.is_submitted:
-                messages.success(request, _("Submitted. Thank you: your answers are now locked."))
-                return redirect("home")
-            messages.success(request, _("Draft saved."))
-            return redirect(request.path)
     saved_ratings = selectors.ratings_by_item(assessment)
     saved_actuals = selectors.actuals_by_item(review)
-    posted = request.POST if problems else {}
+    posted = form.data if form is not None and problems else {}
     rating_values = {
         item.pk: posted.get(f"rating-{item.pk}")
         if f"rating-{item.pk}" in posted
@@ -104,10 +69,9 @@ def _assessment_page(
         "rating_values": rating_values,
         "actual_values": actual_values,
         "text_values": text_values,
-        "problems": problems,
+        "problems": list(problems),
         "conflict": conflict,
-        "is_editable": not assessment.is_submitted
-        and services.within_deadline(cycle, services.PHASE_OF_ROLE[assessment.role]),
+        "is_editable": permissions.can_edit_assessment(assessment, cycle),
         **extra,
     }
     return render(
@@ -128,125 +92,318 @@ def _number_text(actual) -> str:
     return str(value.quantize(1) if value == value.to_integral_value() else value.normalize())
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def self_assessment(request, pk: int):
+def _assessment_save(
+    request,
+    *,
+    review: Review,
+    assessment: Assessment,
+    template: str,
+    extra,
+    submit: bool,
+    page_url: str,
+):
+    """Save the posted draft, or submit it; an htmx autosave gets the status fragment."""
+    kpis, competencies = selectors.cycle_items(review.cycle)
+    scale = review.cycle.scoring_card.scale
+    form = AssessmentForm(
+        request.POST,
+        role=assessment.role,
+        competencies=competencies,
+        kpis=kpis,
+        scale=(scale.lo, scale.hi),
+    )
+    problems, conflict = [], False
+    if not form.is_valid():
+        problems = form_problems(form)
+    else:
+        try:
+            assessment = services.assessment_save(
+                assessment=assessment,
+                actor=_actor(request),
+                version=form.cleaned_data["version"],
+                ratings=form.cleaned_data["ratings"],
+                texts=form.cleaned_data["texts"],
+                actuals=form.cleaned_data["actuals"] or None,
+                submit=submit,
+            )
+        except services.EditConflict as error:
+            problems, conflict = error.problems, True
+        except services.ReviewError as error:
+            problems = error.problems
+    if request.htmx:
+        return render(
+            request,
+            "reviews/partials/save_status.html",
+            {"assessment": assessment, "problems": problems, "saved_at": timezone.now()},
+            status=409 if conflict else (400 if problems else 200),
+        )
+    if problems:
+        return _assessment_page(
+            request,
+            review=review,
+            assessment=assessment,
+            template=template,
+            extra=extra(),
+            form=form,
+            problems=problems,
+            conflict=conflict,
+        )
+    if assessment.is_submitted:
+        messages.success(request, _("Submitted. Thank you: your answers are now locked."))
+        return redirect("home")
+    messages.success(request, _("Draft saved."))
+    return redirect(page_url)
+
+
+# --- self-assessment ------------------------------------------------------------------------
+
+
+def _self_assessment_get(request, pk: int) -> tuple[Review, Assessment]:
+    """The PM's own review and self-assessment; 404 for anyone else, or in a draft."""
     review = selectors.review_get(user=request.user, pk=pk)
-    if not permissions.is_reviewed_person(request.user, review):
-        raise Http404
-    if review.cycle.phase == Phase.DRAFT:
+    if not permissions.can_self_assess(request.user, review):
         raise Http404
     assessment = services.assessment_get_or_create(
         review=review, assessor=review.person, role=AssessmentRole.SELF
     )
+    return review, assessment
+
+
+def _self_extra(review: Review):
+    return lambda: {"actuals": selectors.actuals_by_item(review)}
+
+
+@login_required
+@require_GET
+def self_assessment(request, pk: int):
+    review, assessment = _self_assessment_get(request, pk)
     return _assessment_page(
         request,
         review=review,
         assessment=assessment,
         template="reviews/self_assessment.html",
-        extra={"actuals": selectors.actuals_by_item(review)},
+        extra=_self_extra(review)(),
+    )
+
+
+def _self_assessment_post(request, pk: int, *, submit: bool):
+    review, assessment = _self_assessment_get(request, pk)
+    return _assessment_save(
+        request,
+        review=review,
+        assessment=assessment,
+        template="reviews/self_assessment.html",
+        extra=_self_extra(review),
+        submit=submit,
+        page_url=reverse("reviews:self_assessment", args=[review.pk]),
     )
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
-def leader_review(request, pk: int):
+@require_POST
+def self_assessment_save(request, pk: int):
+    """Save the self-assessment's draft (the page's autosave and its "Save draft")."""
+    return _self_assessment_post(request, pk, submit=False)
+
+
+@login_required
+@require_POST
+def self_assessment_submit(request, pk: int):
+    """Submit the self-assessment, which locks it."""
+    return _self_assessment_post(request, pk, submit=True)
+
+
+# --- the leader's review --------------------------------------------------------------------
+
+
+def _leader_review_get(request, pk: int) -> tuple[Review, Assessment]:
+    """The review and the leader's assessment, for the PM's leader; 404 for anyone else."""
     review = selectors.review_get(user=request.user, pk=pk)
-    if not permissions.is_reviewing_leader(request.user, review):
-        raise Http404
-    if review.cycle.phase in (Phase.DRAFT,):
+    if not permissions.can_lead_review(request.user, review):
         raise Http404
     assessment = services.assessment_get_or_create(
         review=review, assessor=review.leader, role=AssessmentRole.LEADER
     )
-    self_assessment = review.assessments.filter(
-        role=AssessmentRole.SELF, submitted_at__isnull=False
-    ).first()
-    if request.method == "POST" and request.POST.get("action") in ("verify", "adjust"):
-        try:
-            _leader_action(request, review)
-        except services.ReviewError as error:
-            for problem in error.problems:
-                messages.error(request, problem)
-        return redirect(request.path)
+    return review, assessment
+
+
+def _leader_extra(review: Review):
+    def extra() -> dict:
+        self_assessment = selectors.submitted_self_assessment(review=review)
+        card = review.cycle.scoring_card
+        return {
+            "actuals": selectors.actuals_by_item(review),
+            "self_assessment": self_assessment,
+            "self_ratings": selectors.ratings_by_item(self_assessment),
+            "peer_aggregates": selectors.peer_aggregates(review=review),
+            "min_peers": card.min_peer_responses,
+            "max_adjustment": card.max_adjustment,
+        }
+
+    return extra
+
+
+def _leader_page(request, review: Review, assessment: Assessment, *, problems=()):
     return _assessment_page(
         request,
         review=review,
         assessment=assessment,
         template="reviews/leader_review.html",
-        extra={
-            "actuals": selectors.actuals_by_item(review),
-            "self_assessment": self_assessment,
-            "self_ratings": selectors.ratings_by_item(self_assessment),
-            "peer_aggregates": selectors.peer_aggregates(review=review),
-            "min_peers": review.cycle.scoring_card.min_peer_responses,
-            "max_adjustment": review.cycle.scoring_card.max_adjustment,
-        },
+        extra=_leader_extra(review)(),
+        problems=problems,
     )
-
-
-def _leader_action(request, review: Review) -> None:
-
-    actor = _actor(request)
-    if request.POST.get("action") == "verify":
-        item = get_object_or_404(review.cycle.kpi_items, pk=request.POST.get("item"))
-        try:
-            value = _decimal(request.POST.get("verified_value", ""))
-        except ValueError as error:
-            raise services.ReviewError(
-                _("“%(value)s” is not a number.") % {"value": error}
-            ) from None
-        services.actual_verify(
-            review=review,
-            item=item,
-            actor=actor,
-            value=value,
-            excused_reason=request.POST.get("excused_reason", ""),
-        )
-        messages.success(request, _("%(kpi)s updated.") % {"kpi": item.kpi})
-    else:
-        try:
-            points = _decimal(request.POST.get("adjustment", "")) or 0
-        except ValueError as error:
-            raise services.ReviewError(
-                _("“%(value)s” is not a number.") % {"value": error}
-            ) from None
-
-        services.review_adjust(
-            review=review,
-            actor=actor,
-            points=Decimal(points),
-            reason=request.POST.get("adjustment_reason", ""),
-        )
-        messages.success(request, _("Adjustment saved."))
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
-def peer_request(request, pk: int):
-    peer_request = selectors.peer_request_get(user=request.user, pk=pk)
-    review = peer_request.review
-    if request.method == "POST" and request.POST.get("action") == "decline":
-        form = ReasonForm(request.POST)
-        try:
-            if not form.is_valid():
-                raise services.ReviewError(_("Give a reason for declining."))
-            services.peer_request_decline(
-                request=peer_request, actor=_actor(request), reason=form.cleaned_data["reason"]
-            )
-        except services.ReviewError as error:
-            for problem in error.problems:
-                messages.error(request, problem)
-            return redirect(request.path)
-        messages.success(request, _("You declined. Thank you for saying why."))
-        return redirect("home")
-    assessment = services.assessment_get_or_create(
-        review=review, assessor=peer_request.peer, role=AssessmentRole.PEER
-    )
-    return _assessment_page(
+@require_GET
+def leader_review(request, pk: int):
+    review, assessment = _leader_review_get(request, pk)
+    return _leader_page(request, review, assessment)
+
+
+def _leader_review_post(request, pk: int, *, submit: bool):
+    review, assessment = _leader_review_get(request, pk)
+    return _assessment_save(
         request,
         review=review,
         assessment=assessment,
+        template="reviews/leader_review.html",
+        extra=_leader_extra(review),
+        submit=submit,
+        page_url=reverse("reviews:leader_review", args=[review.pk]),
+    )
+
+
+@login_required
+@require_POST
+def leader_review_save(request, pk: int):
+    """Save the leader's draft ratings and comment (autosave and "Save draft")."""
+    return _leader_review_post(request, pk, submit=False)
+
+
+@login_required
+@require_POST
+def leader_review_submit(request, pk: int):
+    """Submit the leader's review, which locks it."""
+    return _leader_review_post(request, pk, submit=True)
+
+
+@login_required
+@require_POST
+def actual_verify(request, pk: int):
+    """The leader verifies, corrects or excuses one of the PM's KPI actuals."""
+    review, assessment = _leader_review_get(request, pk)
+    form = VerifyActualForm(request.POST, cycle=review.cycle)
+    if not form.is_valid():
+        return _leader_page(request, review, assessment, problems=form_problems(form))
+    item = form.cleaned_data["item"]
+    try:
+        services.actual_verify(
+            review=review,
+            item=item,
+            actor=_actor(request),
+            value=form.cleaned_data["verified_value"],
+            excused_reason=form.cleaned_data["excused_reason"],
+        )
+    except services.ReviewError as error:
+        return _leader_page(request, review, assessment, problems=error.problems)
+    messages.success(request, _("%(kpi)s updated.") % {"kpi": item.kpi})
+    return redirect("reviews:leader_review", pk=review.pk)
+
+
+@login_required
+@require_POST
+def review_adjust(request, pk: int):
+    """The leader adjusts the score by a few points, with a reason."""
+    review, assessment = _leader_review_get(request, pk)
+    form = AdjustForm(request.POST)
+    if not form.is_valid():
+        return _leader_page(request, review, assessment, problems=form_problems(form))
+    try:
+        services.review_adjust(
+            review=review,
+            actor=_actor(request),
+            points=form.cleaned_data["adjustment"],
+            reason=form.cleaned_data["adjustment_reason"],
+        )
+    except services.ReviewError as error:
+        return _leader_page(request, review, assessment, problems=error.problems)
+    messages.success(request, _("Adjustment saved."))
+    return redirect("reviews:leader_review", pk=review.pk)
+
+
+# --- peer feedback --------------------------------------------------------------------------
+
+
+def _peer_request_get(request, pk: int) -> tuple[PeerRequest, Assessment]:
+    """A request addressed to the signed-in peer and their answer; 404 for anyone else."""
+    peer_request = selectors.peer_request_get(user=request.user, pk=pk)
+    assessment = services.assessment_get_or_create(
+        review=peer_request.review, assessor=peer_request.peer, role=AssessmentRole.PEER
+    )
+    return peer_request, assessment
+
+
+def _peer_page(request, peer_request: PeerRequest, assessment: Assessment, *, problems=()):
+    return _assessment_page(
+        request,
+        review=peer_request.review,
+        assessment=assessment,
         template="reviews/peer_assessment.html",
         extra={"peer_request": peer_request},
+        problems=problems,
     )
+
+
+@login_required
+@require_GET
+def peer_request(request, pk: int):
+    peer_request, assessment = _peer_request_get(request, pk)
+    return _peer_page(request, peer_request, assessment)
+
+
+def _peer_request_post(request, pk: int, *, submit: bool):
+    peer_request, assessment = _peer_request_get(request, pk)
+    return _assessment_save(
+        request,
+        review=peer_request.review,
+        assessment=assessment,
+        template="reviews/peer_assessment.html",
+        extra=lambda: {"peer_request": peer_request},
+        submit=submit,
+        page_url=reverse("reviews:peer_request", args=[peer_request.pk]),
+    )
+
+
+@login_required
+@require_POST
+def peer_request_save(request, pk: int):
+    """Save the peer's draft feedback (autosave and "Save draft")."""
+    return _peer_request_post(request, pk, submit=False)
+
+
+@login_required
+@require_POST
+def peer_request_submit(request, pk: int):
+    """Submit the peer's feedback, which locks it."""
+    return _peer_request_post(request, pk, submit=True)
+
+
+@login_required
+@require_POST
+def peer_request_decline(request, pk: int):
+    """The peer declines the request, saying why."""
+    peer_request, assessment = _peer_request_get(request, pk)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        return _peer_page(
+            request, peer_request, assessment, problems=[_("Give a reason for declining.")]
+        )
+    try:
+        services.peer_request_decline(
+            request=peer_request, actor=_actor(request), reason=form.cleaned_data["reason"]
+        )
+    except services.ReviewError as error:
+        return _peer_page(request, peer_request, assessment, problems=error.problems)
+    messages.success(request, _("You declined. Thank you for saying why."))
+    return redirect("home")

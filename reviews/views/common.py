@@ -36,6 +36,20 @@ def hr_required(view):
     return checked
 
 
+def form_problems(form) -> list[str]:
+    """A refused form's errors as the problems a page lists: each field's prefixed with
+    its label (a hidden field's message stands alone), then the form's own."""
+    problems = []
+    for name, errors in form.errors.items():
+        field = form.fields.get(name)
+        for error in errors:
+            if field is None or field.widget.is_hidden or not field.label:
+                problems.append(str(error))
+            else:
+                problems.append(f"{field.label}: {error}")
+    return problems
+
+
 def _int_param(request, name: str) -> int | None:
     value = request.GET.get(name, "")
     return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None

@@ -18,10 +18,7 @@ from reviews.forms import (
     ExtendDeadlineForm,
     ReopenForm,
 )
-from reviews.models import (
-    Assessment,
-    AssessmentRole,
-)
+from reviews.models import AssessmentRole
 from reviews.views.common import PAGE_SIZE, _actor, _int_param, _options_html, hr_required
 
 # --- HR: cycles -----------------------------------------------------------------------------
@@ -216,12 +213,8 @@ def _reopen_choices(reviews) -> SafeString:
     written here, not by the template (~30 µs an option, up to 700 of them)."""
     labels = {value: str(label) for value, label in AssessmentRole.choices}
     choices = []
-    for pk, role, person, assessor in (
-        Assessment.objects.filter(
-            review__in=[review.pk for review in reviews], submitted_at__isnull=False
-        )
-        .order_by("review__person__name", "role")
-        .values_list("pk", "role", "review__person__name", "assessor__name")
+    for pk, role, person, assessor in selectors.submitted_assessment_rows(
+        review_ids=[review.pk for review in reviews]
     ):
         label = f"{person}: {labels.get(role, role)}"
         choices.append(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import render
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
@@ -55,13 +54,10 @@ def my_team(request):
 @login_required
 def team_cycle(request, pk: int):
     """A leader's view of their team's progress in a cycle."""
-    cycle = selectors.cycle_get(pk=pk)
-    leader = person_for_user(user=request.user)
-    if leader is None or not cycle.reviews.filter(leader=leader).exists():
-        raise Http404
+    cycle, leader = selectors.team_cycle_get(user=request.user, pk=pk)
 
     def ranking() -> list:
-        if cycle.phase not in permissions.RESULTS_VISIBLE_PHASES:
+        if not permissions.are_results_published(cycle):
             return []
         results = list(selectors.cycle_results(cycle=cycle, leader_id=leader.pk, sort="team"))
         results.sort(key=lambda result: (result.team_rank is None, result.team_rank or 0))

@@ -132,18 +132,18 @@ class Journey:
         page.locator("#support_needed").fill("Analytics support")
         expect(page.locator("#save-status")).to_contain_text(re.compile(r"\d\d:\d\d:\d\d"))
         self.look("self-assessment")
-        page.locator('button[name="action"][value="save"]').click()
+        page.locator("#assessment-save").click()
         expect(page.get_by_role("alert").first).to_contain_text(t(self.language, "Draft saved."))
         page.goto(f"/reviews/{review.pk}/peers/")
         for username in PEERS:
             page.locator(f"#peer-{self.people[username].pk}").check()
-        page.locator('button[name="action"][value="nominate"]').click()
+        page.locator("#nominate-form button[type=submit]").click()
         expect(page.get_by_role("alert").first).to_contain_text(
             t(self.language, "Nominations sent to your leader for approval.")
         )
         self.look("peers-nominated")
         page.goto(f"/reviews/{review.pk}/self/")
-        page.locator('button[name="action"][value="submit"]').click()
+        page.locator("#assessment-submit").click()
         expect(page.get_by_role("alert").first).to_contain_text(
             t(self.language, "Submitted. Thank you: your answers are now locked.")
         )
@@ -154,7 +154,7 @@ class Journey:
         self.sign_in("zhou.min")
         page.locator(f'a[href="/reviews/{review.pk}/peers/"]').first.click()
         self.look("peers-approve")
-        page.locator('button[name="action"][value="approve"]').click()
+        page.locator("#approve-form button[type=submit]").click()
         expect(page.get_by_role("alert").first).to_contain_text(
             t(self.language, "Peers approved: each was asked by e-mail.")
         )
@@ -179,7 +179,7 @@ class Journey:
             page.locator("#comment").fill(f"Comment from a peer rating {value}")
             if username == PEERS[0]:
                 self.look("peer-feedback")
-            page.locator('button[name="action"][value="submit"]').click()
+            page.locator("#assessment-submit").click()
             expect(page.get_by_role("alert").first).to_contain_text(
                 t(self.language, "Submitted. Thank you: your answers are now locked.")
             )
@@ -191,10 +191,10 @@ class Journey:
         page.locator(f'a[href="/reviews/{review.pk}/lead/"]').first.click()
         mau = review.cycle.kpi_items.get(kpi__key="mau_growth")
         page.locator(f"#verified-{mau.pk}").fill("18")
-        page.locator(f'form:has(#verified-{mau.pk}) button[value="verify"]').click()
+        page.locator(f"form:has(#verified-{mau.pk}) button[type=submit]").click()
         page.locator("#adjustment").fill("-2")
         page.locator("#adjustment_reason").fill("Two late requirement reversals")
-        page.locator('button[name="action"][value="adjust"]').click()
+        page.locator("#adjust-form button[type=submit]").click()
         expect(page.locator("#adjustment")).to_have_value("-2")
         for item in review.cycle.competency_items.all():
             page.locator(f"#rating-{item.pk}-4").check()
@@ -208,7 +208,7 @@ class Journey:
         for username in PEERS:
             expect(page.locator("main")).not_to_contain_text(self.people[username].name)
         self.look("leader-review")
-        page.locator('button[name="action"][value="submit"]').click()
+        page.locator("#assessment-submit").click()
         expect(page.get_by_role("alert").first).to_contain_text(
             t(self.language, "Submitted. Thank you: your answers are now locked.")
         )

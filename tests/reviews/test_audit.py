@@ -37,7 +37,7 @@ def rate_all(review) -> None:
 
 def test_changes_made_in_the_browser_are_in_the_audit_trail(people, lin_review):
     pm = signed_in(people["chen.lin"])
-    url = reverse("reviews:self_assessment", args=[lin_review.pk])
+    url = reverse("reviews:self_assessment_save", args=[lin_review.pk])
     item = lin_review.cycle.competency_items.first()
     mau = lin_review.cycle.kpi_items.get(kpi__key="mau_growth")
     pm.post(url, {f"rating-{item.pk}": "2", f"actual-{mau.pk}": "12", "version": "0"})

@@ -151,8 +151,8 @@ def test_another_pm_posting_to_a_guessed_url_gets_404_and_nothing_changes(
     people, lin_review, client
 ):
     response = login(client, people["wang.fang"]).post(
-        reverse("reviews:self_assessment", args=[lin_review.pk]),
-        ratings_post(lin_review, version="0", action="submit"),
+        reverse("reviews:self_assessment_submit", args=[lin_review.pk]),
+        ratings_post(lin_review, version="0"),
     )
 
     assert response.status_code == 404
@@ -164,7 +164,7 @@ def test_autosave_returns_the_new_version_and_a_reload_shows_the_draft(people, l
     item = lin_review.cycle.competency_items.first()
 
     response = client.post(
-        reverse("reviews:self_assessment", args=[lin_review.pk]),
+        reverse("reviews:self_assessment_save", args=[lin_review.pk]),
         {f"rating-{item.pk}": "2", "strengths": "Clear specs", "version": "0"},
         HTTP_HX_REQUEST="true",
     )
@@ -180,7 +180,7 @@ def test_autosave_returns_the_new_version_and_a_reload_shows_the_draft(people, l
 def test_a_stale_autosave_is_refused_with_a_conflict(people, lin_review, client):
     client = login(client, people["chen.lin"])
     item = lin_review.cycle.competency_items.first()
-    url = reverse("reviews:self_assessment", args=[lin_review.pk])
+    url = reverse("reviews:self_assessment_save", args=[lin_review.pk])
     client.post(url, {f"rating-{item.pk}": "5", "version": "0"}, HTTP_HX_REQUEST="true")
 
     stale = client.post(url, {f"rating-{item.pk}": "1", "version": "0"}, HTTP_HX_REQUEST="true")
@@ -192,7 +192,7 @@ def test_a_stale_autosave_is_refused_with_a_conflict(people, lin_review, client)
 
 def test_an_out_of_range_rating_is_refused_with_a_clear_message(people, lin_review, client):
     response = login(client, people["chen.lin"]).post(
-        reverse("reviews:self_assessment", args=[lin_review.pk]),
+        reverse("reviews:self_assessment_save", args=[lin_review.pk]),
         ratings_post(lin_review, value="7", version="0"),
     )
 
@@ -205,7 +205,7 @@ def test_a_non_number_actual_is_refused_and_the_typed_text_is_kept(people, lin_r
     mau = lin_review.cycle.kpi_items.get(kpi__key="mau_growth")
 
     response = login(client, people["chen.lin"]).post(
-        reverse("reviews:self_assessment", args=[lin_review.pk]),
+        reverse("reviews:self_assessment_save", args=[lin_review.pk]),
         {f"actual-{mau.pk}": "eighteen", f"evidence-{mau.pk}": "dashboard", "version": "0"},
     )
 
@@ -219,9 +219,15 @@ def test_submitting_locks_the_page_and_a_late_post_is_refused(people, lin_review
     client = login(client, people["chen.lin"])
     url = reverse("reviews:self_assessment", args=[lin_review.pk])
 
-    client.post(url, ratings_post(lin_review, version="0", action="submit"))
+    client.post(
+        reverse("reviews:self_assessment_submit", args=[lin_review.pk]),
+        ratings_post(lin_review, version="0"),
+    )
     page = client.get(url).content.decode()
-    again = client.post(url, ratings_post(lin_review, value="1", version="1", action="save"))
+    again = client.post(
+        reverse("reviews:self_assessment_save", args=[lin_review.pk]),
+        ratings_post(lin_review, value="1", version="1"),
+    )
 
     assert "Your answers are locked" in page
     assert again.status_code == 400
@@ -236,7 +242,10 @@ def test_my_tasks_lists_the_self_assessment_until_it_is_submitted(people, lin_re
     url = reverse("reviews:self_assessment", args=[lin_review.pk])
 
     assert url in client.get(reverse("home")).content.decode()
-    client.post(url, ratings_post(lin_review, version="0", action="submit"))
+    client.post(
+        reverse("reviews:self_assessment_submit", args=[lin_review.pk]),
+        ratings_post(lin_review, version="0"),
+    )
     assert url not in client.get(reverse("home")).content.decode()
 
 
@@ -245,8 +254,8 @@ def test_my_tasks_lists_the_self_assessment_until_it_is_submitted(people, lin_re
 
 def test_a_pm_nominates_peers_in_the_browser(people, lin_review, client):
     response = login(client, people["chen.lin"]).post(
-        reverse("reviews:peers", args=[lin_review.pk]),
-        {"action": "nominate", "peers": [people[n].pk for n in PEERS]},
+        reverse("reviews:peers_nominate", args=[lin_review.pk]),
+        {"peers": [people[n].pk for n in PEERS]},
         follow=True,
     )
 
@@ -287,10 +296,8 @@ def test_peer_ratings_reach_the_leader_only_as_an_anonymous_aggregate(people, li
     for name, value in (("luo.xin", "3"), ("zheng.kai", "4"), ("yang.qian", "5")):
         request = lin_review.peer_requests.get(peer=people[name])
         login(client, people[name]).post(
-            reverse("reviews:peer_request", args=[request.pk]),
-            ratings_post(
-                lin_review, value=value, version="0", action="submit", comment=f"note from {name}"
-            ),
+            reverse("reviews:peer_request_submit", args=[request.pk]),
+            ratings_post(lin_review, value=value, version="0", comment=f"note from {name}"),
         )
 
     content = (
@@ -308,8 +315,8 @@ def test_below_the_minimum_the_leader_sees_no_peer_figure(people, lin_review, cl
     in_review_with_peers(lin_review, people)
     request = lin_review.peer_requests.get(peer=people["luo.xin"])
     login(client, people["luo.xin"]).post(
-        reverse("reviews:peer_request", args=[request.pk]),
-        ratings_post(lin_review, value="1", version="0", action="submit"),
+        reverse("reviews:peer_request_submit", args=[request.pk]),
+        ratings_post(lin_review, value="1", version="0"),
     )
 
     content = (
@@ -326,8 +333,8 @@ def test_the_pm_never_sees_who_rated_what(people, lin_review, client):
     in_review_with_peers(lin_review, people)
     request = lin_review.peer_requests.get(peer=people["luo.xin"])
     login(client, people["luo.xin"]).post(
-        reverse("reviews:peer_request", args=[request.pk]),
-        ratings_post(lin_review, value="2", version="0", action="submit", comment="secret remark"),
+        reverse("reviews:peer_request_submit", args=[request.pk]),
+        ratings_post(lin_review, value="2", version="0", comment="secret remark"),
     )
     client = login(client, people["chen.lin"])
 
@@ -353,19 +360,20 @@ def test_only_the_pms_leader_opens_the_leader_review(people, lin_review, client,
 def test_the_leader_verifies_adjusts_rates_and_submits(people, lin_review, client):
     in_review_with_peers(lin_review, people)
     client = login(client, people["zhou.min"])
-    url = reverse("reviews:leader_review", args=[lin_review.pk])
     mau = lin_review.cycle.kpi_items.get(kpi__key="mau_growth")
+    adjust = reverse("reviews:review_adjust", args=[lin_review.pk])
 
-    client.post(url, {"action": "verify", "item": mau.pk, "verified_value": "17.5"})
+    client.post(
+        reverse("reviews:actual_verify", args=[lin_review.pk]),
+        {"item": mau.pk, "verified_value": "17.5"},
+    )
     refused = client.post(
-        url, {"action": "adjust", "adjustment": "-12", "adjustment_reason": "too much"}, follow=True
+        adjust, {"adjustment": "-12", "adjustment_reason": "too much"}, follow=True
     )
+    client.post(adjust, {"adjustment": "-2", "adjustment_reason": "late reversals"})
     client.post(
-        url, {"action": "adjust", "adjustment": "-2", "adjustment_reason": "late reversals"}
-    )
-    client.post(
-        url,
-        ratings_post(lin_review, value="3", version="0", action="submit", comment="Solid quarter"),
+        reverse("reviews:leader_review_submit", args=[lin_review.pk]),
+        ratings_post(lin_review, value="3", version="0", comment="Solid quarter"),
     )
 
     lin_review.refresh_from_db()
