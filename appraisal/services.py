@@ -16,6 +16,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from . import versions
 from .models import Person, Team
 
 PEOPLE_CSV_COLUMNS = (
@@ -408,4 +409,5 @@ def people_import_csv(*, data: bytes, actor_is_admin: bool = False) -> ImportSum
             person.leader = leaders.get(row.leader_employee_id)
     fields += [field for column, field in COLUMN_FIELDS.items() if column in present]
     bulk_update_with_history(list(saved.values()), Person, fields)
+    versions.bump("people")  # names and teams show on cached page parts
     return summary

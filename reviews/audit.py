@@ -25,6 +25,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from appraisal.models import Person
+from reviews import page_parts
 
 from .models import AssessmentRole, AuditAction, AuditEntry, Cycle, Review
 
@@ -91,17 +92,21 @@ def _check_in_transaction() -> None:
 
 
 def audit_record(**kwargs) -> AuditEntry:
-    """Write one entry (the keyword arguments of `audit_entry`)."""
+    """Write one entry (the keyword arguments of `audit_entry`). The cached parts of the
+    cycle's pages that show such a change are refreshed after commit (page_parts)."""
     _check_in_transaction()
     entry = audit_entry(**kwargs)
     entry.save()
+    page_parts.note_actions({(entry.cycle_id, entry.action)})
     return entry
 
 
 def audit_record_many(entries: Iterable[AuditEntry]) -> list[AuditEntry]:
     """Write the entries of a bulk change in one statement."""
     _check_in_transaction()
-    return AuditEntry.objects.bulk_create(list(entries))
+    written = AuditEntry.objects.bulk_create(list(entries))
+    page_parts.note_actions({(entry.cycle_id, entry.action) for entry in written})
+    return written
 
 
 # --- reading --------------------------------------------------------------------------------

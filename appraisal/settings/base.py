@@ -162,6 +162,13 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
+# Cached parts of the cycle pages, keyed by versions the services bump after commit
+# (appraisal/versions.py): only with a cache every process shares, or one worker would not
+# see another's bump. PAGE_PARTS_SECONDS bounds how long a change made outside the
+# services (the Django admin, psql) can stay unseen.
+PAGE_PARTS = env.bool("PAGE_PARTS", default=bool(CACHE_URL))
+PAGE_PARTS_SECONDS = env.int("PAGE_PARTS_SECONDS", default=300)
+
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 X_FRAME_OPTIONS = "DENY"

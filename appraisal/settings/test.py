@@ -20,3 +20,6 @@ STORAGES = {
 # sessions in the database (tests that need cached sessions override these).
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# The cycle pages' cached parts are on, as in production: one process, so the memory cache
+# is shared by the test and its live server; tests/conftest.py empties it before each test.
+PAGE_PARTS = True

@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kpis import scoring
+from reviews import page_parts
 from reviews.explanations import pack, pack_json
 from reviews.models import ComputationJob, Cycle, JobStatus
 
@@ -138,6 +139,7 @@ def _cycle_compute(*, cycle_id: int, job_id: int | None) -> int:
             results_copy(cycle, scored, placings, positions)
         else:
             results_upsert(cycle, scored, placings, positions)
+        page_parts.cycle_changed(cycle.pk)  # the results show on the cycle's pages
     return len(scored)
 
 

@@ -10,7 +10,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from reviews import permissions, selectors, services
+from reviews import page_parts, permissions, selectors, services
 from reviews.forms import (
     AddParticipantsForm,
     AdvanceForm,
@@ -100,6 +100,7 @@ def _cycle_page(
             "problems": list(problems),
             "phase_changes": selectors.cycle_phase_changes(cycle=cycle),
             "submitted_assessments": SimpleLazyObject(lambda: _reopen_choices(reviews)),
+            "cached_part": page_parts.cycle_part_key(request, cycle.pk),
         },
         status=400 if is_refused else 200,
     )

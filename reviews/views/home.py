@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from appraisal.permissions import can_view_own_team
 from appraisal.selectors import person_for_user, tasks_for_user, team_reports_list
-from reviews import permissions, selectors
+from reviews import page_parts, permissions, selectors
 
 
 @login_required
@@ -75,5 +75,6 @@ def team_cycle(request, pk: int):
                 lambda: list(selectors.review_progress_list(cycle=cycle, leader=leader))
             ),
             "ranking": SimpleLazyObject(ranking),
+            "cached_part": page_parts.cycle_part_key(request, cycle.pk),
         },
     )

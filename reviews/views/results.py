@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from appraisal.permissions import can_view_own_team
-from reviews import permissions, selectors, services
+from reviews import page_parts, permissions, selectors, services
 from reviews.exports import results_csv, results_xlsx
 from reviews.forms import AcknowledgeForm, CalibrateForm
 from reviews.models import (
@@ -137,6 +137,7 @@ def _results_page(request, cycle, *, problems: list[str] = ()):
             "problems": list(problems),
             "is_calibrating": permissions.is_calibrating(cycle),
             "query": request.GET.urlencode(),
+            "cached_part": page_parts.cycle_part_key(request, cycle.pk),
         },
         status=400 if problems else 200,
     )

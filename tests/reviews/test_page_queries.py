@@ -19,8 +19,17 @@ pytestmark = pytest.mark.django_db
 LIMIT = 40  # a ceiling, so that a page gone quadratic fails fast with its queries listed
 
 
+@pytest.fixture(autouse=True, params=["built", "cached"])
+def page_parts(request, settings):
+    """Every page is counted twice: built from the database, with no cached part, and
+    served with its cached parts (reviews/page_parts.py) by the request before."""
+    settings.PAGE_PARTS = request.param == "cached"
+    return request.param
+
+
 def count_queries(client, url, django_assert_max_num_queries, **params) -> tuple[int, str]:
-    client.get(url, params)  # warm: content types, translations
+    client.get(url, params)  # warm: content types, translations, the CSRF cookie
+    client.get(url, params)  # cached parts are keyed by the reader's CSRF cookie
     with django_assert_max_num_queries(LIMIT) as captured:
         response = client.get(url, params)
     assert response.status_code == 200
