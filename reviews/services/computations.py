@@ -15,9 +15,10 @@ COMPUTE_TASK = "reviews.tasks.compute_cycle"
 
 
 def _send(*, cycle_id: int, job_id: int, countdown: int = 0) -> None:
-    current_app.signature(
-        COMPUTE_TASK, kwargs={"cycle_id": cycle_id, "job_id": job_id}
-    ).apply_async(countdown=countdown)
+    # Registered when the reviews app is ready (ReviewsConfig.ready).
+    current_app.tasks[COMPUTE_TASK].apply_async(
+        kwargs={"cycle_id": cycle_id, "job_id": job_id}, countdown=countdown
+    )
 
 
 def compute_request(
