@@ -20,7 +20,7 @@ from reviews.models import (
     Phase,
     Review,
 )
-from reviews.services import ActualInput
+from reviews.services import TEXT_FIELDS, ActualInput
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -204,11 +204,7 @@ def parse_assessment(
             actuals[item.pk] = ActualInput(
                 value=value, evidence=(data.get(f"evidence-{item.pk}") or "").strip()[:2000]
             )
-    fields = {
-        "self": ("strengths", "gaps", "support_needed"),
-        "leader": ("comment",),
-        "peer": ("comment",),
-    }[role]
+    fields = TEXT_FIELDS[role]
     texts = {name: (data.get(name) or "").strip()[:5000] for name in fields if name in data}
     return ratings, actuals, texts, problems
 

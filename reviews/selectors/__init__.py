@@ -23,10 +23,12 @@ from .cycles import (
 )
 from .peers import (
     PeerAggregate,
+    WrittenFeedback,
     peer_aggregates,
     peer_candidates,
     peer_request_get,
     peer_request_list,
+    written_feedback,
 )
 from .results import (
     EXPLANATION_CACHE_SECONDS,
@@ -57,6 +59,7 @@ __all__ = [
     "GradeShare",
     "PeerAggregate",
     "Task",
+    "WrittenFeedback",
     "actuals_by_item",
     "actuals_upload_cycle_get",
     "computation_jobs",
@@ -94,4 +97,5 @@ __all__ = [
     "submitted_self_assessment",
     "team_cycle_get",
     "team_history",
+    "written_feedback",
 ]

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404
 from appraisal.models import Person
 from reviews import permissions
 from reviews.models import (
+    Assessment,
     AssessmentRole,
     PeerRequest,
     Rating,
@@ -74,3 +75,33 @@ def peer_aggregates(*, review: Review) -> dict[int, PeerAggregate]:
         )
         aggregates[competency_id] = PeerAggregate(responses=len(numbers), mean=mean, is_shown=shown)
     return aggregates
+
+
+@dataclass(frozen=True)
+class WrittenFeedback:
+    """What people wrote about a PM, as the PM (after publication) and the leader read it.
+
+    Peers' comments come without names, sorted by their text (not the order peers were
+    asked in), and only once at least the cycle's minimum number of peers submitted: the
+    same rule as peer ratings, so a comment never points to the one or two who answered."""
+
+    leader: Assessment | None  # the leader's submitted assessment
+    peer_comments: list[str]
+    are_peer_comments_shown: bool
+
+
+def written_feedback(*, review: Review) -> WrittenFeedback:
+    """The leader's submitted assessment and the peers' submitted comments (two queries)."""
+    leader = Assessment.objects.filter(
+        review=review, role=AssessmentRole.LEADER, submitted_at__isnull=False
+    ).first()
+    comments = list(
+        Assessment.objects.filter(
+            review=review, role=AssessmentRole.PEER, submitted_at__isnull=False
+        ).values_list("comment", flat=True)
+    )
+    is_shown = len(comments) >= review.cycle.scoring_card.min_peer_responses
+    shown = sorted((text.strip() for text in comments if text.strip()), key=str.casefold)
+    return WrittenFeedback(
+        leader=leader, peer_comments=shown if is_shown else [], are_peer_comments_shown=is_shown
+    )

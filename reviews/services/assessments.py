@@ -38,7 +38,7 @@ PHASE_OF_ROLE = {
 
 TEXT_FIELDS = {
     AssessmentRole.SELF: ("strengths", "gaps", "support_needed"),
-    AssessmentRole.LEADER: ("comment",),
+    AssessmentRole.LEADER: ("strengths", "gaps", "comment"),
     AssessmentRole.PEER: ("comment",),
 }
 

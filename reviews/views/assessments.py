@@ -236,6 +236,7 @@ def _leader_extra(review: Review):
             "self_assessment": self_assessment,
             "self_ratings": selectors.ratings_by_item(self_assessment),
             "peer_aggregates": selectors.peer_aggregates(review=review),
+            "feedback": selectors.written_feedback(review=review),
             "min_peers": card.min_peer_responses,
             "max_adjustment": card.max_adjustment,
         }

@@ -232,6 +232,7 @@ def result_detail(request, pk: int):
         {
             "review": review,
             "result": result,
+            "feedback": SimpleLazyObject(lambda: selectors.written_feedback(review=review)),
             "explanation": SimpleLazyObject(
                 lambda: selectors.explained_result(review=review, result=result, items=items)
             ),
