@@ -297,7 +297,7 @@ def test_peer_ratings_reach_the_leader_only_as_an_anonymous_aggregate(people, li
         request = lin_review.peer_requests.get(peer=people[name])
         login(client, people[name]).post(
             reverse("reviews:peer_request_submit", args=[request.pk]),
-            ratings_post(lin_review, value=value, version="0", comment=f"note from {name}"),
+            ratings_post(lin_review, value=value, version="0", comment=f"a note rating {value}"),
         )
 
     content = (
@@ -307,7 +307,9 @@ def test_peer_ratings_reach_the_leader_only_as_an_anonymous_aggregate(people, li
     )
 
     assert "Peers: 4.00 (3 answers)" in content
-    for name in ("Luo Xin", "Zheng Kai", "Yang Qian", "note from"):
+    # Issue 16: the leader reads the peers' comments, never who wrote them.
+    assert all(f"a note rating {value}" in content for value in "345")
+    for name in ("Luo Xin", "Zheng Kai", "Yang Qian", "luo.xin", "zheng.kai", "yang.qian"):
         assert name not in content
 
 
