@@ -153,13 +153,26 @@ def cycle_leaders(*, cycle: Cycle) -> QuerySet:
     )
 
 
-def item_names(cycle: Cycle, *, items: tuple[dict, dict] | None = None) -> dict[str, str]:
-    """Names of the cycle's scorecard items by the keys the engine used (their ids).
-    `items`: what items_by_key(cycle) returned, when the caller has it already."""
+@dataclass(frozen=True)
+class ItemNames:
+    """Names of a cycle's scorecard items by the keys the engine used (their ids), one
+    table per kind: a KPI item and a competency item can have the same id."""
+
+    kpis: dict[str, str]
+    competencies: dict[str, str]
+
+
+def item_names(cycle: Cycle, *, items: tuple[dict, dict] | None = None) -> ItemNames:
+    """`items`: what items_by_key(cycle) returned, when the caller has it already."""
     kpi_items, competency_items = items or items_by_key(cycle)
-    names = {key: str(item.kpi) for key, item in kpi_items.items()}
-    names.update({key: str(item.competency) for key, item in competency_items.items()})
-    return names
+    return ItemNames(
+        kpis={key: str(item.kpi) for key, item in kpi_items.items()},
+        competencies={key: str(item.competency) for key, item in competency_items.items()},
+    )
+
+
+# Which kind of item each flag of SCORING.md names.
+KPI_FLAGS = frozenset({"missing", "excused"})
 
 
 def flag_texts() -> tuple[dict[str, str], dict[str, str]]:
@@ -175,15 +188,20 @@ def flag_texts() -> tuple[dict[str, str], dict[str, str]]:
 
 
 def flag_labels(
-    flags: list[str], names: dict[str, str], *, texts: tuple[dict, dict] | None = None
+    flags: list[str], names: ItemNames, *, texts: tuple[dict, dict] | None = None
 ) -> list[str]:
-    """SCORING.md's flags ("missing:12") in words, naming the item. `texts`: what
-    flag_texts() returned, when labelling many results (translated once, not per row)."""
+    """SCORING.md's flags ("missing:12") in words, naming the item: a KPI for a missing or
+    excused actual, a competency otherwise. `texts`: what flag_texts() returned, when
+    labelling many results (translated once, not per row)."""
     kinds, sections = texts or flag_texts()
     labels = []
     for flag in flags:
         kind, _separator, key = flag.partition(":")
-        item = sections.get(key) if kind == "section_dropped" else names.get(key, key)
+        if kind == "section_dropped":
+            item = sections.get(key)
+        else:
+            table = names.kpis if kind in KPI_FLAGS else names.competencies
+            item = table.get(key, key)
         labels.append(kinds.get(kind, "%(item)s") % {"item": item})
     return labels
 

@@ -19,6 +19,7 @@ from reviews.models import (
     Calibration,
     ComputationJob,
     JobStatus,
+    KpiActual,
     Phase,
     Result,
     Review,
@@ -412,3 +413,22 @@ def test_large_cycles_are_paginated_with_a_constant_query_count(django_assert_ma
     assert page_two.count("/calibrate/") == 50
     assert "Page 1 of 3" in page_one
     assert len(first.captured_queries) == len(second.captured_queries)
+
+
+def test_an_excused_kpi_is_named_as_the_kpi_on_the_page_and_in_the_export(computed):
+    """KPI and competency items are numbered separately: a note about an excused KPI must
+    name the KPI, never the competency that has the same number."""
+    cycle, reviews, hr = computed
+    review = reviews["lin"]
+    kpi = cycle.kpi_items.select_related("kpi").order_by("pk").first()
+    competency = cycle.competency_items.select_related("competency").get(pk=kpi.pk)
+    KpiActual.objects.filter(review=review, item=kpi).update(excused_reason="vendor outage")
+    cycle_compute(cycle_id=cycle.pk)
+    client = signed_in(hr)
+
+    page = client.get(reverse("reviews:result_detail", args=[review.pk])).content.decode()
+    export = client.get(reverse("reviews:cycle_results_export", args=[cycle.pk, "csv"]))
+
+    assert f"excused: {kpi.kpi}" in page
+    assert f"excused: {competency.competency}" not in page
+    assert f"excused: {kpi.kpi}" in export.content.decode("utf-8-sig")
