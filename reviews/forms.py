@@ -45,6 +45,14 @@ class CycleForm(forms.Form):
     acknowledgement_deadline = forms.DateTimeField(
         label=gettext_lazy("Acknowledgement deadline"), widget=DATETIME
     )
+    is_team_rank_shown_to_pms = forms.BooleanField(
+        label=gettext_lazy("PMs see their rank in their team"),
+        help_text=gettext_lazy(
+            "Off: a PM sees their score, grade and bonus multiplier; rankings stay with HR "
+            "and the leaders."
+        ),
+        required=False,
+    )
 
 
 class AddParticipantsForm(forms.Form):

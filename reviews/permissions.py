@@ -128,6 +128,24 @@ def can_view_result(user, review: Review) -> bool:
     return is_reviewed_person(user, review) or is_reviewing_leader(user, review)
 
 
+def can_see_calibration_reason(user, review: Review) -> bool:
+    """HR's reason for a calibrated grade is for HR and the leader; the PM sees that their
+    grade was calibrated, from what to what."""
+    return user_roles(user).is_hr or is_reviewing_leader(user, review)
+
+
+def can_see_cycle_rank(user) -> bool:
+    """The cycle ranking is HR's (SCORING.md section 5)."""
+    return user_roles(user).is_hr
+
+
+def can_see_team_rank(user, review: Review) -> bool:
+    """HR and the leader see the rank in the team; the PM only where the cycle shows it."""
+    if user_roles(user).is_hr or is_reviewing_leader(user, review):
+        return True
+    return review.cycle.is_team_rank_shown_to_pms and is_reviewed_person(user, review)
+
+
 def can_acknowledge(user, review: Review) -> bool:
     """The PM acknowledges their result once it is published."""
     return is_reviewed_person(user, review) and review.cycle.phase == Phase.PUBLISHED

@@ -52,6 +52,11 @@ class Cycle(models.Model):
     calibration_deadline = models.DateTimeField(_("calibration deadline"))
     acknowledgement_deadline = models.DateTimeField(_("acknowledgement deadline"))
     scorecard = models.JSONField(_("frozen scorecard settings"), default=dict, blank=True)
+    # The cycle ranking is HR's (SCORING.md section 5); a PM's rank in their team is shown
+    # to them only where HR chose so for the cycle.
+    is_team_rank_shown_to_pms = models.BooleanField(
+        _("PMs see their rank in their team"), default=False
+    )
     opened_at = models.DateTimeField(_("opened"), null=True, blank=True)
     created_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

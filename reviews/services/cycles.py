@@ -44,6 +44,7 @@ def cycle_create(
     review_deadline: datetime,
     calibration_deadline: datetime,
     acknowledgement_deadline: datetime,
+    is_team_rank_shown_to_pms: bool = False,
 ) -> Cycle:
     problems = []
     if period_start > period_end:
@@ -73,6 +74,7 @@ def cycle_create(
         review_deadline=review_deadline,
         calibration_deadline=calibration_deadline,
         acknowledgement_deadline=acknowledgement_deadline,
+        is_team_rank_shown_to_pms=is_team_rank_shown_to_pms,
         created_by=actor,
     )
     audit_record(cycle=cycle, action=AuditAction.CYCLE_CREATED, actor=actor)

@@ -18,6 +18,7 @@ from reviews.models import (
     AuditEntry,
     Calibration,
     ComputationJob,
+    Cycle,
     JobStatus,
     KpiActual,
     Phase,
@@ -432,3 +433,49 @@ def test_an_excused_kpi_is_named_as_the_kpi_on_the_page_and_in_the_export(comput
     assert f"excused: {kpi.kpi}" in page
     assert f"excused: {competency.competency}" not in page
     assert f"excused: {kpi.kpi}" in export.content.decode("utf-8-sig")
+
+
+@pytest.fixture
+def calibrated_and_published(computed):
+    cycle, reviews, hr = computed
+    advance_to(cycle, Phase.CALIBRATION, actor=hr)
+    review = reviews["lin"]
+    other = next(grade for grade in cycle.grades if grade != review.result.grade)
+    services.result_calibrate(review=review, actor=hr, grade=other, reason="HR-only reason")
+    publish(cycle, hr)
+    return cycle, review, hr, other
+
+
+def result_page_of(person, review) -> str:
+    return (
+        signed_in(person).get(reverse("reviews:result_detail", args=[review.pk])).content.decode()
+    )
+
+
+def test_the_pm_sees_their_grade_was_calibrated_but_not_hrs_reason(calibrated_and_published):
+    _cycle, review, hr, grade = calibrated_and_published
+
+    pm_page = result_page_of(review.person, review)
+    leader_page = result_page_of(review.leader, review)
+
+    assert f"Your grade was calibrated by HR from {review.result.grade} to {grade}." in pm_page
+    assert "HR-only reason" not in pm_page
+    assert "HR-only reason" in leader_page
+    assert "HR-only reason" in result_page_of(hr, review)
+
+
+def test_the_cycle_rank_is_hrs_and_the_team_rank_is_shown_to_pms_only_by_choice(
+    calibrated_and_published,
+):
+    cycle, review, hr, _grade = calibrated_and_published
+
+    pm_page = result_page_of(review.person, review)
+    assert "in the cycle" not in pm_page
+    assert 'id="team-rank"' not in pm_page
+    assert 'id="team-rank"' in result_page_of(review.leader, review)
+    assert "in the cycle" in result_page_of(hr, review)
+
+    Cycle.objects.filter(pk=cycle.pk).update(is_team_rank_shown_to_pms=True)
+    shown = result_page_of(review.person, review)
+    assert 'id="team-rank"' in shown
+    assert "in the cycle" not in shown

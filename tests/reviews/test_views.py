@@ -404,3 +404,35 @@ def test_the_cycle_page_query_count_does_not_grow_with_participants(
         client.get(url)
 
     assert len(small.captured_queries) == len(large.captured_queries)
+
+
+def test_hr_chooses_at_creation_whether_pms_see_their_team_rank(people, client):
+    hr = login(client, people["ye.qing"])
+    data = {
+        "name": "2027 Q1",
+        "period_kind": "quarter",
+        "period_start": "2027-01-01",
+        "period_end": "2027-03-31",
+        "template": ScorecardTemplate.objects.get(key="tob_saas").pk,
+        "self_assessment_deadline": "2027-04-05 18:00",
+        "review_deadline": "2027-04-12 18:00",
+        "calibration_deadline": "2027-04-19 18:00",
+        "acknowledgement_deadline": "2027-04-26 18:00",
+    }
+
+    assert (
+        "PMs see their rank in their team"
+        in hr.get(reverse("reviews:cycle_create")).content.decode()
+    )
+    hr.post(reverse("reviews:cycle_create"), data)
+    hr.post(
+        reverse("reviews:cycle_create"),
+        {**data, "name": "2027 Q2", "is_team_rank_shown_to_pms": "on"},
+    )
+
+    shown = dict(
+        Cycle.objects.filter(name__startswith="2027").values_list(
+            "name", "is_team_rank_shown_to_pms"
+        )
+    )
+    assert shown == {"2027 Q1": False, "2027 Q2": True}
