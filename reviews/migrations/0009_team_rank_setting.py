@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reviews', '0008_result_position'),
+        ("reviews", "0008_result_position"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='cycle',
-            name='is_team_rank_shown_to_pms',
-            field=models.BooleanField(default=False, verbose_name='PMs see their rank in their team'),
+            model_name="cycle",
+            name="is_team_rank_shown_to_pms",
+            field=models.BooleanField(
+                default=False, verbose_name="PMs see their rank in their team"
+            ),
         ),
     ]

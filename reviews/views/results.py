@@ -233,9 +233,7 @@ def result_detail(request, pk: int):
             "review": review,
             "result": result,
             "feedback": SimpleLazyObject(lambda: selectors.written_feedback(review=review)),
-            "sees_calibration_reason": permissions.can_see_calibration_reason(
-                request.user, review
-            ),
+            "sees_calibration_reason": permissions.can_see_calibration_reason(request.user, review),
             "sees_cycle_rank": permissions.can_see_cycle_rank(request.user),
             "sees_team_rank": permissions.can_see_team_rank(request.user, review),
             "explanation": SimpleLazyObject(
