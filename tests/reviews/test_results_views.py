@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from reviews import services
+from reviews import selectors, services
 from reviews.computation import cycle_compute
 from reviews.models import (
     Acknowledgement,
@@ -422,7 +422,8 @@ def test_an_excused_kpi_is_named_as_the_kpi_on_the_page_and_in_the_export(comput
     cycle, reviews, hr = computed
     review = reviews["lin"]
     kpi = cycle.kpi_items.select_related("kpi").order_by("pk").first()
-    competency = cycle.competency_items.select_related("competency").get(pk=kpi.pk)
+    # the competency item with the KPI item's id, where the sequences make one (SQLite)
+    twin = cycle.competency_items.select_related("competency").filter(pk=kpi.pk).first()
     KpiActual.objects.filter(review=review, item=kpi).update(excused_reason="vendor outage")
     cycle_compute(cycle_id=cycle.pk)
     client = signed_in(hr)
@@ -431,8 +432,16 @@ def test_an_excused_kpi_is_named_as_the_kpi_on_the_page_and_in_the_export(comput
     export = client.get(reverse("reviews:cycle_results_export", args=[cycle.pk, "csv"]))
 
     assert f"excused: {kpi.kpi}" in page
-    assert f"excused: {competency.competency}" not in page
+    assert twin is None or f"excused: {twin.competency}" not in page
     assert f"excused: {kpi.kpi}" in export.content.decode("utf-8-sig")
+
+
+def test_each_flag_names_an_item_of_its_own_kind_when_ids_collide():
+    names = selectors.ItemNames(kpis={"7": "GMV growth"}, competencies={"7": "Planning"})
+
+    labels = selectors.flag_labels(["excused:7", "missing:7", "no_source:7"], names)
+
+    assert labels == ["excused: GMV growth", "missing actual: GMV growth", "no rating: Planning"]
 
 
 @pytest.fixture
