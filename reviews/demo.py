@@ -36,6 +36,15 @@ from .models import (
 PAST_CYCLE = "2026 Q3 · All product teams"
 REVIEW_CYCLE = "2026 Q4 · Growth and Commerce"
 SELF_CYCLE = "2026 Q4 · Social and Platform"
+# What peers wrote in the past cycle: the PM reads them, unnamed, on the published result.
+PEER_WORDS = (
+    "Clear specs; engineering rarely had to guess.",
+    "Brings data to every debate.",
+    "Could involve design earlier in discovery.",
+    "Reliable partner on the release train.",
+    "Listens, then decides quickly.",
+)
+
 PEER_POOL = (
     "luo.xin",
     "sophie.martin",
@@ -70,7 +79,7 @@ def _create(name: str, template_key: str, teams: list[str], hr: Person) -> Cycle
         acknowledgement_deadline=now + timedelta(days=42),
     )
     pms = list(Person.objects.filter(team__name__in=teams, is_reviewed_pm=True))
-    services.cycle_add_participants(cycle=cycle, people=pms)
+    services.cycle_add_participants(cycle=cycle, people=pms, actor=hr)
     return services.cycle_open(cycle=cycle, actor=hr)
 
 
@@ -119,13 +128,17 @@ def _past_cycle(people: dict[str, Person], hr: Person, rng: random.Random) -> No
             assessor=review.leader,
             role=AssessmentRole.LEADER,
             submitted_at=now,
+            strengths="Shipped the quarter's main bet and kept the team aligned.",
+            gaps="Write decisions down before the meeting, not after.",
             comment="Steady quarter; keep raising the bar on documentation.",
         )
         Rating.objects.bulk_create(
             Rating(assessment=leader, competency=item, value=rng.choice([3, 3, 4, 4, 5]))
             for item in competencies
         )
-        for peer in rng.sample(pool, 4):
+        # The words are picked without the random generator, so the demo's figures stay.
+        for index, peer in enumerate(rng.sample(pool, 4)):
+            words = PEER_WORDS[(review.pk + index) % len(PEER_WORDS)]
             PeerRequest.objects.create(
                 review=review,
                 peer=peer,
@@ -134,7 +147,11 @@ def _past_cycle(people: dict[str, Person], hr: Person, rng: random.Random) -> No
                 status=PeerRequestStatus.SUBMITTED,
             )
             answer = Assessment.objects.create(
-                review=review, assessor=peer, role=AssessmentRole.PEER, submitted_at=now
+                review=review,
+                assessor=peer,
+                role=AssessmentRole.PEER,
+                submitted_at=now,
+                comment=words,
             )
             Rating.objects.bulk_create(
                 Rating(assessment=answer, competency=item, value=rng.choice([3, 4, 4, 5]))

@@ -70,5 +70,7 @@ def result_acknowledge(*, review: Review, actor: Person, comment: str = "") -> N
         review=review,
         action=AuditAction.RESULT_ACKNOWLEDGED,
         actor=actor,
-        changes=[change("acknowledgement.comment", "", acknowledgement.comment)],
+        changes=[change("acknowledgement.comment", "", acknowledgement.comment)]
+        if acknowledgement.comment
+        else [],
     )

@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from appraisal.models import Person
-from reviews.demo import PAST_CYCLE, REVIEW_CYCLE, SELF_CYCLE
+from reviews.demo import PAST_CYCLE, PEER_WORDS, REVIEW_CYCLE, SELF_CYCLE
 from reviews.models import Calibration, Cycle, PeerRequest, PeerRequestStatus, Phase
 
 pytestmark = pytest.mark.django_db
@@ -77,3 +77,14 @@ def test_the_demo_has_a_closed_cycle_with_results_to_look_back_on(seeded):
     assert PAST_CYCLE in client.get(reverse("reviews:my_results")).content.decode()
     client.force_login(get_user_model().objects.get(username="zhou.min"))
     assert PAST_CYCLE in client.get(reverse("reviews:team_history")).content.decode()
+
+
+def test_a_pm_reads_what_people_wrote_on_the_demos_published_result(seeded):
+    review = Cycle.objects.get(name=PAST_CYCLE).reviews.select_related("person__user").first()
+    client = Client()
+    client.force_login(review.person.user)
+
+    page = client.get(reverse("reviews:result_detail", args=[review.pk])).content.decode()
+
+    assert "Write decisions down before the meeting" in page  # the leader's words
+    assert sum(words in page for words in PEER_WORDS) == 4  # four peers, unnamed
