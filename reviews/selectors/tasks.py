@@ -83,7 +83,8 @@ def person_tasks(*, person: Person) -> dict[str, list[Task]]:
         if review.cycle.phase == Phase.SELF_ASSESSMENT and review.has_nominations_waiting:
             tasks["leader_reviews"].append(
                 Task(
-                    _("Approve peers for %(name)s") % {"name": review.person},
+                    _("Approve peers for %(name)s (%(cycle)s)")
+                    % {"name": review.person, "cycle": review.cycle.name},
                     reverse("reviews:peers", args=[review.pk]),
                     review.cycle.self_assessment_deadline,
                 )
@@ -91,7 +92,8 @@ def person_tasks(*, person: Person) -> dict[str, list[Task]]:
         elif review.cycle.phase == Phase.REVIEW and not review.has_leader_submitted:
             tasks["leader_reviews"].append(
                 Task(
-                    _("Review %(name)s") % {"name": review.person},
+                    _("Review %(name)s (%(cycle)s)")
+                    % {"name": review.person, "cycle": review.cycle.name},
                     reverse("reviews:leader_review", args=[review.pk]),
                     review.cycle.review_deadline,
                 )

@@ -27,7 +27,7 @@ from reviews.models import (
 from reviews.services.computations import compute_request
 
 from .actuals import ActualInput, actual_problems, actuals_report
-from .common import EditConflict, ReviewError, check_leader_can_edit
+from .common import EditConflict, ReviewError, check_leader_can_edit, email_on_commit
 
 PHASE_OF_ROLE = {
     AssessmentRole.SELF: Phase.SELF_ASSESSMENT,
@@ -236,7 +236,9 @@ def assessment_save(
 def assessment_reopen(*, assessment: Assessment, actor: Person, reason: str) -> Assessment:
     """HR reopens one submitted assessment, with a reason that is logged."""
     assessment = (
-        Assessment.objects.select_for_update().select_related("review").get(pk=assessment.pk)
+        Assessment.objects.select_for_update(of=("self",))
+        .select_related("review__cycle", "review__person")
+        .get(pk=assessment.pk)
     )
     if not reason.strip():
         raise ReviewError(_("Give a reason for reopening."))
@@ -285,6 +287,7 @@ def assessment_reopen(*, assessment: Assessment, actor: Person, reason: str) -> 
                 )
             )
     audit_record_many(entries)
+    _notify_reopened(assessment, reason)
     return assessment
 
 
@@ -314,3 +317,25 @@ def review_adjust(*, review: Review, actor: Person, points: Decimal, reason: str
             reason=review.adjustment_reason,
         )
     return review
+
+
+def _notify_reopened(assessment: Assessment, reason: str) -> None:
+    """Tell the assessor their assessment is open again, why, and until when."""
+    cycle = assessment.review.cycle
+    deadline = cycle.deadline_for(PHASE_OF_ROLE[assessment.role])
+    email_on_commit(
+        [assessment.assessor_id],
+        _("Your assessment is open again: %(cycle)s") % {"cycle": cycle.name},
+        _(
+            "HR reopened your %(role)s assessment of %(name)s in “%(cycle)s”: %(reason)s "
+            "You can change and submit it again until %(deadline)s. Open “My tasks” to "
+            "find it."
+        )
+        % {
+            "role": assessment.get_role_display().lower(),
+            "name": assessment.review.person.name,
+            "cycle": cycle.name,
+            "reason": reason,
+            "deadline": timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M"),
+        },
+    )

@@ -233,6 +233,22 @@ def test_hr_reopens_one_submitted_assessment_with_a_logged_reason(lin_review, pe
     assert rate_all(reopened, value=5).version == reopened.version + 1
 
 
+def test_a_reopened_assessment_is_emailed_to_its_owner_with_the_reason(
+    lin_review, people, django_capture_on_commit_callbacks
+):
+    submitted = rate_all(self_assessment(lin_review), submit=True)
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.assessment_reopen(
+            assessment=submitted, actor=people["ye.qing"], reason="typo in an actual"
+        )
+
+    assert [message.to for message in mail.outbox] == [["chen.lin@example.com"]]
+    assert "typo in an actual" in mail.outbox[0].body
+    assert lin_review.cycle.name in mail.outbox[0].subject
+
+
 def test_someone_else_cannot_save_a_pms_self_assessment(lin_review, people):
     assessment = self_assessment(lin_review)
 
