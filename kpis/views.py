@@ -59,9 +59,10 @@ def _editor_forms(request, saved: dict):
     )
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def template_edit(request, pk: int):
+def _template_editor(request, pk: int, *, on_valid):
+    """The template editor page. On a POST whose forms are all valid, `on_valid(template,
+    data, saved, scenario_form)` returns a response (saved: a redirect) or the problems and
+    the preview to show on the page again."""
     _require_admin(request)
     template = get_object_or_404(selectors.template_queryset(), pk=pk)
     saved = services.template_to_dict(template)
@@ -83,23 +84,10 @@ def template_edit(request, pk: int):
             competency_formset=competency_formset,
             description_zh=template.description_zh,
         )
-        if request.POST.get("action") == "preview":
-            upload = scenario_form.cleaned_data.get("scenario")
-            if upload is None:
-                problems = [_("Choose a scenario file to preview.")]
-            else:
-                preview = selectors.template_preview(
-                    edited=data, saved=saved, scenario_bytes=upload.read()
-                )
-                problems = preview.problems
-        else:
-            try:
-                services.template_update(template=template, data=data)
-            except services.TemplateInvalid as invalid:
-                problems = invalid.problems
-            else:
-                messages.success(request, _("Template “%(name)s” saved.") % {"name": data["name"]})
-                return redirect("kpis:template_edit", pk=template.pk)
+        outcome = on_valid(template, data, saved, scenario_form)
+        if isinstance(outcome, HttpResponse):
+            return outcome
+        problems, preview = outcome
     elif request.method == "POST":
         problems = [_("Some fields need attention: see the messages beside them.")]
     return render(
@@ -118,6 +106,38 @@ def template_edit(request, pk: int):
         },
         status=400 if problems else 200,
     )
+
+
+def _save(request, template, data, saved, scenario_form):
+    try:
+        services.template_update(template=template, data=data)
+    except services.TemplateInvalid as invalid:
+        return invalid.problems, None
+    messages.success(request, _("Template “%(name)s” saved.") % {"name": data["name"]})
+    return redirect("kpis:template_edit", pk=template.pk)
+
+
+def _preview(request, template, data, saved, scenario_form):
+    upload = scenario_form.cleaned_data.get("scenario")
+    if upload is None:
+        return [_("Choose a scenario file to preview.")], None
+    preview = selectors.template_preview(edited=data, saved=saved, scenario_bytes=upload.read())
+    return preview.problems, preview
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def template_edit(request, pk: int):
+    """The editor; its POST saves the template."""
+    return _template_editor(request, pk, on_valid=lambda *args: _save(request, *args))
+
+
+@login_required
+@require_POST
+def template_preview(request, pk: int):
+    """Score a scenario file against the template as edited, beside the saved one; nothing
+    is saved."""
+    return _template_editor(request, pk, on_valid=lambda *args: _preview(request, *args))
 
 
 @login_required

@@ -44,7 +44,6 @@ def editor_post(data: dict, **overrides) -> dict:
         "kpis-INITIAL_FORMS": len(data["kpis"]),
         "competencies-TOTAL_FORMS": len(data["competencies"]),
         "competencies-INITIAL_FORMS": len(data["competencies"]),
-        "action": "save",
     }
     for index, grade in enumerate(data["grading"]["bands"]):
         post[f"grades-{index}-grade"] = grade
@@ -84,6 +83,8 @@ def test_non_admins_cannot_change_a_template_and_nothing_changes(org, ecommerce,
 
     assert client.post(reverse("kpis:template_edit", args=[ecommerce.pk]), post).status_code == 403
     assert client.post(reverse("kpis:template_clone", args=[ecommerce.pk])).status_code == 403
+    preview = reverse("kpis:template_preview", args=[ecommerce.pk])
+    assert client.post(preview, post).status_code == 403
     assert ScorecardTemplate.objects.get(pk=ecommerce.pk).name == "E-commerce (transaction-led)"
     assert ScorecardTemplate.objects.count() == before
 
@@ -157,14 +158,13 @@ def test_what_if_preview_scores_the_scenario_and_saves_nothing(org, ecommerce, c
     before = template_to_dict(ecommerce)
     post = editor_post(
         before,
-        action="preview",
         **{"settings-kpi_section_weight": "50", "settings-competency_section_weight": "50"},
     )
     post["whatif-scenario"] = io.BytesIO((SCENARIOS / "ecommerce_quarter.json").read_bytes())
     post["whatif-scenario"].name = "ecommerce_quarter.json"
 
     response = client_as(org["admin"]).post(
-        reverse("kpis:template_edit", args=[ecommerce.pk]), post
+        reverse("kpis:template_preview", args=[ecommerce.pk]), post
     )
 
     content = response.content.decode()
@@ -177,14 +177,14 @@ def test_what_if_preview_scores_the_scenario_and_saves_nothing(org, ecommerce, c
 
 
 def test_what_if_preview_with_a_bad_scenario_says_why(org, ecommerce, client_as):
-    post = editor_post(template_to_dict(ecommerce), action="preview")
+    post = editor_post(template_to_dict(ecommerce))
     post["whatif-scenario"] = io.BytesIO(
         b'{"participants": [{"id": "x", "ratings": {"requirement_accuracy": {"self": 9}}}]}'
     )
     post["whatif-scenario"].name = "bad.json"
 
     response = client_as(org["admin"]).post(
-        reverse("kpis:template_edit", args=[ecommerce.pk]), post
+        reverse("kpis:template_preview", args=[ecommerce.pk]), post
     )
 
     assert response.status_code == 400
@@ -232,3 +232,9 @@ def test_editor_query_count_does_not_grow_with_items(
     with django_assert_max_num_queries(30) as larger:
         client.get(reverse("kpis:template_edit", args=[ecommerce.pk]))
     assert len(captured.captured_queries) == len(larger.captured_queries)
+
+
+def test_the_preview_answers_posts_only(org, ecommerce, client_as):
+    url = reverse("kpis:template_preview", args=[ecommerce.pk])
+
+    assert client_as(org["admin"]).get(url).status_code == 405
