@@ -133,10 +133,11 @@ def assessment_save(
     existing = {rating.competency_id: rating for rating in assessment.ratings.all()}
     for item_id, value in ratings.items():
         rating = existing.get(item_id)
+        before = None if rating is None else rating.value
         if rating is None:
             assessment.ratings.create(competency_id=item_id, value=value)
-        elif rating.value != value:
-            before, rating.value = rating.value, value
+        elif before != value:
+            rating.value = value
             rating.save(update_fields=["value"])
         else:
             continue
@@ -147,7 +148,7 @@ def assessment_save(
                 action=AuditAction.RATING_CHANGED,
                 actor=actor,
                 subject={"role": role, "competency": item_id},
-                changes=[change("rating.value", None if rating is None else before, value)],
+                changes=[change("rating.value", before, value)],
             )
         )
     if actuals:
@@ -199,26 +200,13 @@ def assessment_save(
             )
         )
         if role == AssessmentRole.PEER:
-            answered = PeerRequest.objects.filter(
-                review=review, peer=actor, status=PeerRequestStatus.APPROVED
-            ).update(status=PeerRequestStatus.SUBMITTED)
-            if answered:
-                entries.append(
-                    audit_entry(
-                        cycle=cycle,
-                        review=review,
-                        action=AuditAction.PEER_REQUEST_CHANGED,
-                        actor=actor,
-                        subject={"person": actor.pk},
-                        changes=[
-                            change(
-                                "peerrequest.status",
-                                PeerRequestStatus.APPROVED,
-                                PeerRequestStatus.SUBMITTED,
-                            )
-                        ],
-                    )
-                )
+            entries += _peer_request_moved(
+                review=review,
+                peer_id=actor.pk,
+                actor=actor,
+                before=PeerRequestStatus.APPROVED,
+                after=PeerRequestStatus.SUBMITTED,
+            )
         if assessment.role == AssessmentRole.LEADER:
             # Coalesced: submissions within the delay join the run already queued.
             compute_request(
@@ -265,27 +253,14 @@ def assessment_reopen(*, assessment: Assessment, actor: Person, reason: str) -> 
         )
     ]
     if assessment.role == AssessmentRole.PEER:
-        reopened = PeerRequest.objects.filter(
-            review=review, peer=assessment.assessor, status=PeerRequestStatus.SUBMITTED
-        ).update(status=PeerRequestStatus.APPROVED)
-        if reopened:
-            entries.append(
-                audit_entry(
-                    cycle=review.cycle_id,
-                    review=review,
-                    action=AuditAction.PEER_REQUEST_CHANGED,
-                    actor=actor,
-                    subject={"person": assessment.assessor_id},
-                    changes=[
-                        change(
-                            "peerrequest.status",
-                            PeerRequestStatus.SUBMITTED,
-                            PeerRequestStatus.APPROVED,
-                        )
-                    ],
-                    reason=reason,
-                )
-            )
+        entries += _peer_request_moved(
+            review=review,
+            peer_id=assessment.assessor_id,
+            actor=actor,
+            before=PeerRequestStatus.SUBMITTED,
+            after=PeerRequestStatus.APPROVED,
+            reason=reason,
+        )
     audit_record_many(entries)
     _notify_reopened(assessment, reason)
     return assessment
@@ -339,3 +314,26 @@ def _notify_reopened(assessment: Assessment, reason: str) -> None:
             "deadline": timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M"),
         },
     )
+
+
+def _peer_request_moved(
+    *, review: Review, peer_id: int, actor: Person, before: str, after: str, reason: str = ""
+) -> list:
+    """Move the peer's request from `before` to `after` (when it is there): its audit entry,
+    or none."""
+    moved = PeerRequest.objects.filter(review=review, peer_id=peer_id, status=before).update(
+        status=after
+    )
+    if not moved:
+        return []
+    return [
+        audit_entry(
+            cycle=review.cycle_id,
+            review=review,
+            action=AuditAction.PEER_REQUEST_CHANGED,
+            actor=actor,
+            subject={"person": peer_id},
+            changes=[change("peerrequest.status", before, after)],
+            reason=reason,
+        )
+    ]
