@@ -19,6 +19,9 @@ class Review(models.Model):
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="reviews")
     adjustment = models.DecimalField(_("leader adjustment"), default=0, **WEIGHT)
     adjustment_reason = models.TextField(_("reason for the adjustment"), blank=True)
+    # Bumped by every write of what the leader typed on the review's own fields (the
+    # adjustment), so a second tab's stale form is refused instead of overwriting.
+    version = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["cycle", "team__name", "person__name"]
@@ -54,6 +57,9 @@ class Assessment(models.Model):
     support_needed = models.TextField(_("support needed"), blank=True)
     comment = models.TextField(_("comment"), blank=True)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    # Set when HR reopens the assessment: its owner may edit it until then, even after
+    # the phase's own deadline or once the cycle has moved on.
+    open_until = models.DateTimeField(_("open until"), null=True, blank=True)
     version = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
