@@ -240,7 +240,19 @@ class ReopenForm(forms.Form):
     assessment = forms.ModelChoiceField(
         label=gettext_lazy("Assessment"), queryset=Assessment.objects.none()
     )
-    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=2000)
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"),
+        max_length=2000,
+        error_messages={"required": gettext_lazy("Give a reason for reopening.")},
+    )
+    open_until = forms.DateTimeField(
+        label=gettext_lazy("Open until"),
+        required=False,
+        widget=DATETIME,
+        error_messages={
+            "invalid": gettext_lazy("Give the reopened assessment's deadline as a date and time.")
+        },
+    )
 
     def __init__(self, *args, cycle: Cycle, **kwargs):
         super().__init__(*args, **kwargs)

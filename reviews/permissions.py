@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from appraisal.permissions import user_roles
 from reviews.models import Assessment, Cycle, PeerRequestStatus, Phase, Review
-from reviews.services import PHASE_OF_ROLE, within_deadline
+from reviews.services import assessment_closed_reason
 
 
 def _person_id(user) -> int | None:
@@ -95,9 +95,9 @@ def can_nominate_peers(user, review: Review) -> bool:
 
 
 def can_edit_assessment(assessment: Assessment, cycle: Cycle) -> bool:
-    """The assessment's page offers its fields and buttons: not submitted, and its phase
-    is the cycle's, before the deadline."""
-    return not assessment.is_submitted and within_deadline(cycle, PHASE_OF_ROLE[assessment.role])
+    """The assessment's page offers its fields and buttons: not submitted, and before its
+    deadline (its phase's, or HR's when HR reopened it)."""
+    return assessment_closed_reason(assessment, cycle) is None
 
 
 def peer_requests_filter(user) -> Q:

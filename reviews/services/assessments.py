@@ -3,6 +3,7 @@ reopened by HR; the leader's adjustment. Each change is audited."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -20,21 +21,25 @@ from reviews.models import (
     JobTrigger,
     PeerRequest,
     PeerRequestStatus,
-    Phase,
     Reopening,
     Review,
 )
 from reviews.services.computations import compute_request
 
 from .actuals import ActualInput, actual_problems, actuals_report
-from .common import EditConflict, ReviewError, check_leader_can_edit, email_on_commit
+from .common import (
+    PHASE_OF_ROLE,
+    RESULTS_SHOWN,
+    EditConflict,
+    ReviewError,
+    assessment_closed_reason,
+    assessment_deadline,
+    check_leader_can_edit,
+    email_on_commit,
+)
 
-PHASE_OF_ROLE = {
-    AssessmentRole.SELF: Phase.SELF_ASSESSMENT,
-    AssessmentRole.LEADER: Phase.REVIEW,
-    AssessmentRole.PEER: Phase.REVIEW,
-}
-
+# How long a reopened assessment stays open by default once its phase's deadline is past.
+REOPEN_DAYS = 3
 
 TEXT_FIELDS = {
     AssessmentRole.SELF: ("strengths", "gaps", "support_needed"),
@@ -44,27 +49,9 @@ TEXT_FIELDS = {
 
 
 def _check_open_for(assessment: Assessment) -> None:
-    cycle = assessment.review.cycle
-    phase = PHASE_OF_ROLE[assessment.role]
-    if assessment.is_submitted:
-        raise ReviewError(_("This assessment was submitted and is locked. Ask HR to reopen it."))
-    if cycle.phase != phase:
-        raise ReviewError(
-            _(
-                "This cycle is in its %(current)s phase: %(role)s assessments are accepted "
-                "only during %(phase)s."
-            )
-            % {
-                "current": cycle.get_phase_display().lower(),
-                "role": assessment.get_role_display().lower(),
-                "phase": Phase(phase).label.lower(),
-            }
-        )
-    if timezone.now() > cycle.deadline_for(phase):
-        raise ReviewError(
-            _("The deadline (%(deadline)s) has passed. Ask HR to extend it.")
-            % {"deadline": timezone.localtime(cycle.deadline_for(phase)).strftime("%Y-%m-%d %H:%M")}
-        )
+    reason = assessment_closed_reason(assessment, assessment.review.cycle)
+    if reason:
+        raise ReviewError(reason)
 
 
 def assessment_get_or_create(*, review: Review, assessor: Person, role: str) -> Assessment:
@@ -221,21 +208,38 @@ def assessment_save(
 
 
 @transaction.atomic
-def assessment_reopen(*, assessment: Assessment, actor: Person, reason: str) -> Assessment:
-    """HR reopens one submitted assessment, with a reason that is logged."""
+def assessment_reopen(
+    *, assessment: Assessment, actor: Person, reason: str, open_until: datetime | None = None
+) -> Assessment:
+    """HR reopens one submitted assessment, with a reason that is logged, until a deadline:
+    `open_until`, or by default its phase's deadline while that is ahead, else
+    REOPEN_DAYS from now. Its owner gets a task and an e-mail saying why and until when."""
     assessment = (
         Assessment.objects.select_for_update(of=("self",))
         .select_related("review__cycle", "review__person")
         .get(pk=assessment.pk)
     )
+    cycle = assessment.review.cycle
+    now = timezone.now()
     if not reason.strip():
         raise ReviewError(_("Give a reason for reopening."))
     if not assessment.is_submitted:
         raise ReviewError(_("This assessment is not submitted."))
+    if cycle.phase in RESULTS_SHOWN:
+        raise ReviewError(
+            _("The results are published: a reopened assessment could not change them.")
+        )
+    if open_until is None:
+        phase_deadline = cycle.deadline_for(PHASE_OF_ROLE[assessment.role])
+        in_phase = cycle.phase == PHASE_OF_ROLE[assessment.role] and phase_deadline > now
+        open_until = phase_deadline if in_phase else now + timedelta(days=REOPEN_DAYS)
+    elif open_until <= now:
+        raise ReviewError(_("Give a deadline in the future for the reopened assessment."))
     reason = reason.strip()
-    submitted_at, assessment.submitted_at = assessment.submitted_at, None
+    before = {"submitted_at": assessment.submitted_at, "open_until": assessment.open_until}
+    assessment.submitted_at, assessment.open_until = None, open_until
     assessment.version += 1
-    assessment.save(update_fields=["submitted_at", "version"])
+    assessment.save(update_fields=["submitted_at", "open_until", "version"])
     Reopening.objects.create(assessment=assessment, reopened_by=actor, reason=reason)
     review = assessment.review
     subject = {"role": assessment.role}
@@ -248,7 +252,11 @@ def assessment_reopen(*, assessment: Assessment, actor: Person, reason: str) -> 
             action=AuditAction.ASSESSMENT_REOPENED,
             actor=actor,
             subject=subject,
-            changes=[change("assessment.submitted_at", submitted_at, None)],
+            changes=changes_of(
+                "assessment",
+                before,
+                {"submitted_at": None, "open_until": open_until},
+            ),
             reason=reason,
         )
     ]
@@ -297,7 +305,7 @@ def review_adjust(*, review: Review, actor: Person, points: Decimal, reason: str
 def _notify_reopened(assessment: Assessment, reason: str) -> None:
     """Tell the assessor their assessment is open again, why, and until when."""
     cycle = assessment.review.cycle
-    deadline = cycle.deadline_for(PHASE_OF_ROLE[assessment.role])
+    deadline = assessment_deadline(assessment, cycle)
     email_on_commit(
         [assessment.assessor_id],
         _("Your assessment is open again: %(cycle)s") % {"cycle": cycle.name},

@@ -3,13 +3,15 @@ checks several services make."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from appraisal.models import Person
 from appraisal.tasks import email_people
-from reviews.models import AssessmentRole, Cycle, Phase, Review
+from reviews.models import Assessment, AssessmentRole, Cycle, Phase, Review
 
 
 class ReviewError(Exception):
@@ -48,11 +50,59 @@ def within_deadline(cycle: Cycle, phase: str) -> bool:
     return cycle.phase == phase and deadline is not None and timezone.now() <= deadline
 
 
+PHASE_OF_ROLE = {
+    AssessmentRole.SELF: Phase.SELF_ASSESSMENT,
+    AssessmentRole.LEADER: Phase.REVIEW,
+    AssessmentRole.PEER: Phase.REVIEW,
+}
+
+# Once results are shown, a reopened assessment can no longer change them.
+RESULTS_SHOWN = (Phase.PUBLISHED, Phase.CLOSED)
+
+
+def assessment_deadline(assessment: Assessment, cycle: Cycle) -> datetime | None:
+    """Until when the assessment's owner may change it: its phase's deadline while the cycle
+    is in that phase, or HR's deadline when HR reopened it, whichever is later; None when
+    neither applies."""
+    phase = PHASE_OF_ROLE[assessment.role]
+    deadlines = []
+    if cycle.phase == phase:
+        deadlines.append(cycle.deadline_for(phase))
+    if assessment.open_until is not None and cycle.phase not in RESULTS_SHOWN:
+        deadlines.append(assessment.open_until)
+    return max(deadlines, default=None)
+
+
+def assessment_closed_reason(assessment: Assessment, cycle: Cycle) -> str | None:
+    """Why the owner cannot change the assessment now, in words; None when they can."""
+    if assessment.is_submitted:
+        return _("This assessment was submitted and is locked. Ask HR to reopen it.")
+    deadline = assessment_deadline(assessment, cycle)
+    if deadline is None:
+        phase = PHASE_OF_ROLE[assessment.role]
+        return _(
+            "This cycle is in its %(current)s phase: %(role)s assessments are accepted "
+            "only during %(phase)s."
+        ) % {
+            "current": cycle.get_phase_display().lower(),
+            "role": AssessmentRole(assessment.role).label.lower(),
+            "phase": Phase(phase).label.lower(),
+        }
+    if timezone.now() > deadline:
+        return _("The deadline (%(deadline)s) has passed. Ask HR to extend it.") % {
+            "deadline": timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M")
+        }
+    return None
+
+
 def check_leader_can_edit(review: Review, actor: Person) -> None:
+    """The PM's leader may change the review's actuals and adjustment while their own
+    assessment is open: in the review phase, or once HR has reopened it."""
     if review.leader_id != actor.pk:
         raise ReviewError(_("Only the PM's leader in this cycle can do that."))
-    leader_assessment = review.assessments.filter(role=AssessmentRole.LEADER).first()
-    if leader_assessment and leader_assessment.is_submitted:
-        raise ReviewError(_("Your review was submitted and is locked. Ask HR to reopen it."))
-    if not within_deadline(review.cycle, Phase.REVIEW):
-        raise ReviewError(_("The review phase is not open, or its deadline has passed."))
+    leader_assessment = review.assessments.filter(role=AssessmentRole.LEADER).first() or Assessment(
+        review=review, assessor=actor, role=AssessmentRole.LEADER
+    )
+    reason = assessment_closed_reason(leader_assessment, review.cycle)
+    if reason:
+        raise ReviewError(reason)

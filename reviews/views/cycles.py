@@ -19,7 +19,14 @@ from reviews.forms import (
     ReopenForm,
 )
 from reviews.models import AssessmentRole
-from reviews.views.common import PAGE_SIZE, _actor, _int_param, _options_html, hr_required
+from reviews.views.common import (
+    PAGE_SIZE,
+    _actor,
+    _int_param,
+    _options_html,
+    form_problems,
+    hr_required,
+)
 
 # --- HR: cycles -----------------------------------------------------------------------------
 
@@ -194,13 +201,9 @@ def cycle_assessment_reopen(request, pk: int):
     if not form.is_valid():
         if "assessment" in form.errors:
             raise Http404  # not a submitted assessment of this cycle
-        return _cycle_page(request, cycle, problems=[_("Give a reason for reopening.")])
+        return _cycle_page(request, cycle, problems=form_problems(form))
     try:
-        services.assessment_reopen(
-            assessment=form.cleaned_data["assessment"],
-            actor=_actor(request),
-            reason=form.cleaned_data["reason"],
-        )
+        services.assessment_reopen(actor=_actor(request), **form.cleaned_data)
     except services.ReviewError as error:
         return _cycle_page(request, selectors.cycle_get(pk=pk), problems=error.problems)
     messages.success(request, _("Assessment reopened."))

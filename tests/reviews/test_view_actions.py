@@ -213,7 +213,7 @@ def test_the_leaders_actions_are_refused_outside_the_review_phase(people, lin_re
 
     assert lin_review.cycle.phase == Phase.SELF_ASSESSMENT
     assert response.status_code == 400
-    assert "The review phase is not open" in response.content.decode()
+    assert "leader assessments are accepted only during review" in response.content.decode()
     assert snapshot(lin_review) == before
 
 
