@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from growth import services
 from growth.services import ActionInput
+from reviews.computation import cycle_compute
 from reviews.models import Phase
 from tests.builders import GROWTH_PMS, HR, advance_to, build_cycle, in_review_with_peers
 
@@ -26,6 +27,13 @@ def write_plan(review, people, actions=None):
     )
 
 
+def publish_with_results(cycle, people):
+    """Compute the cycle's results in calibration and publish it, as HR does."""
+    cycle = advance_to(cycle, Phase.CALIBRATION, actor=people[HR])
+    cycle_compute(cycle_id=cycle.pk)
+    return advance_to(cycle, Phase.PUBLISHED, actor=people[HR])
+
+
 @pytest.fixture
 def in_review(people):
     """Chen Lin's review in a cycle in its review phase (she submitted nothing)."""
@@ -41,7 +49,7 @@ def carried(people, in_review):
     """Chen Lin's plan written in a cycle now published, and her review in the next cycle,
     in its self-assessment phase: (the plan, the next review)."""
     plan = write_plan(in_review, people)
-    advance_to(in_review.cycle, Phase.PUBLISHED, actor=people[HR])
+    publish_with_results(in_review.cycle, people)
     today = timezone.localdate()
     following = build_cycle(
         actor=people[HR],
