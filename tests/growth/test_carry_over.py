@@ -147,3 +147,18 @@ def test_the_previous_plan_is_read_in_two_queries_however_many_actions(
     many = read()
 
     assert (len(few), len(many)) == (2, 10)
+
+
+def test_hr_reads_the_recorded_progress_on_the_new_reviews_audit_trail(carried, people):
+    plan, following = carried
+    action = plan.actions.first()
+    signed_in(people["chen.lin"]).post(
+        progress_url(following, action), progress(action, note="Booked the third session.")
+    )
+
+    page = signed_in(people["ye.qing"]).get(reverse("reviews:review_audit", args=[following.pk]))
+
+    content = page.content.decode()
+    assert f"Development progress recorded: {action.what}" in content
+    assert "Not started → In progress" in content
+    assert "Booked the third session." in content
