@@ -50,9 +50,11 @@ def _action_problems(actions: Sequence[ActionInput], existing: dict[int, Develop
             pk__in={item.owner_id for item in actions}, user__is_active=True
         ).values_list("pk", flat=True)
     )
+    seen = set()
     for number, item in enumerate(actions, start=1):
-        if item.id is not None and item.id not in existing:
+        if item.id is not None and (item.id not in existing or item.id in seen):
             problems.append(_("Action %(number)s is not in this plan.") % {"number": number})
+        seen.add(item.id)
         if not item.what.strip():
             problems.append(_("Action %(number)s: say what is to be done.") % {"number": number})
         if item.owner_id not in owners:

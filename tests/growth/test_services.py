@@ -226,3 +226,25 @@ def test_nobody_but_the_pm_records_progress_and_only_on_their_previous_plan(carr
 
     action.refresh_from_db()
     assert action.status == ActionStatus.NOT_STARTED
+
+
+def test_an_action_of_another_plan_or_posted_twice_is_refused(in_review, people):
+    plan = write_plan(in_review, people)
+    first = plan.actions.first()
+    other = in_review.cycle.reviews.get(person=people["wang.fang"])
+    other_plan = write_plan(other, people)
+    foreign = other_plan.actions.first()
+    due = first.due_on
+
+    for ids in ([foreign.pk], [first.pk, first.pk]):
+        with pytest.raises(ReviewError, match="is not in this plan"):
+            services.development_plan_save(
+                review=in_review,
+                actor=in_review.leader,
+                version=plan.version,
+                actions=[ActionInput("Changed", people["chen.lin"].pk, due, id=pk) for pk in ids],
+            )
+
+    foreign.refresh_from_db()
+    assert foreign.what == "Pair with analytics on the funnel study."
+    assert rows(plan)[0][0] == "Pair with analytics on the funnel study."
