@@ -8,6 +8,7 @@ urlpatterns = [
     path("healthz/", views.healthz, name="healthz"),
     path("", include("reviews.home_urls")),
     path("", include("reviews.urls")),
+    path("", include("growth.urls")),
     path("people/", views.people_list, name="people_list"),
     path("people/import/", views.people_import, name="people_import"),
     path("", include("kpis.urls")),

@@ -125,11 +125,17 @@ class AuditRow:
 
 
 def _model_field(field_name: str):
-    model_name, _dot, name = field_name.partition(".")
+    """The model field a change names: "model.field" in reviews, or "app.model.field" for
+    the apps built on reviews (growth), which record their entries here too."""
     try:
-        return apps.get_model("reviews", model_name)._meta.get_field(name)
-    except (LookupError, FieldDoesNotExist):
+        app_label, model_name, name = ["reviews", *field_name.split(".")][-3:]
+        return apps.get_model(app_label, model_name)._meta.get_field(name)
+    except (LookupError, FieldDoesNotExist, ValueError):
         return None
+
+
+def _is_person(model_field) -> bool:
+    return model_field is not None and getattr(model_field, "related_model", None) is Person
 
 
 def _number(text) -> str:
@@ -142,6 +148,13 @@ def _number(text) -> str:
     else:
         number = number.normalize()
     return formats.number_format(number, use_l10n=True)
+
+
+def _day(text) -> str:
+    try:
+        return formats.date_format(date.fromisoformat(str(text)), "SHORT_DATE_FORMAT")
+    except ValueError:
+        return str(text)
 
 
 def _time(text) -> str:
@@ -180,7 +193,11 @@ def _value_text(field_name: str, value, names: _Names) -> str:
         return str(value)
     if model_field.choices:
         return str(dict(model_field.flatchoices).get(value, value))
+    if _is_person(model_field):
+        return names.person(value)
     internal = model_field.get_internal_type()
+    if internal == "DateField":
+        return _day(value)
     if internal == "DecimalField":
         return _number(value)
     if internal == "DateTimeField":
@@ -209,6 +226,8 @@ def _what(entry: AuditEntry, names: _Names) -> str:
         parts.append(names.kpis.get(subject["kpi"], NOTHING))
     if "person" in subject:
         parts.append(names.person(subject["person"]))
+    if "what" in subject:  # a development action, named by its text when written
+        parts.append(str(subject["what"]))
     return parts[0] + (": " + " · ".join(parts[1:]) if len(parts) > 1 else "")
 
 
@@ -219,6 +238,8 @@ def _person_ids(entries: list[AuditEntry]) -> set[int]:
             if field_name == "peerrequest.peers":
                 ids.update(before or [])
                 ids.update(after or [])
+            elif _is_person(_model_field(field_name)):
+                ids.update(pk for pk in (before, after) if pk is not None)
     return ids
 
 

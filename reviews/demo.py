@@ -1,9 +1,11 @@
 """Demo review cycles, so a fresh `make run` shows every role something to do.
 
 - "2026 Q3 · All product teams" is closed: results computed, one grade calibrated,
-  published and acknowledged, so My results and team history have a past to show.
+  published and acknowledged, so My results and team history have a past to show; a few
+  PMs have a development plan (growth.demo).
 - "2026 Q4 · Growth and Commerce" is in review: PMs have submitted, peers were approved
-  and some answered, leaders still owe their reviews.
+  and some answered, leaders still owe their reviews; Chen Lin recorded progress on her
+  plan from the past cycle.
 - "2026 Q4 · Social and Platform" is in self-assessment: some drafts, some nominations
   waiting for the leader's approval.
 Idempotent: a cycle that exists by name is left as it is.
@@ -187,12 +189,18 @@ def seed_cycles() -> list[str]:
     hr = people["ye.qing"]
     created = []
     rng = random.Random(2026)  # noqa: S311 - repeatable demo data, not security
+    # The development plans are growth's (imports run growth → reviews); the demo company
+    # is the one place that assembles every app, so it reaches for them here.
+    from growth import demo as growth_demo  # noqa: PLC0415
+
     if not Cycle.objects.filter(name=PAST_CYCLE).exists():
         _past_cycle(people, hr, rng)
+        growth_demo.seed_past_plans(cycle=Cycle.objects.get(name=PAST_CYCLE), people=people)
         created.append(PAST_CYCLE)
     if not Cycle.objects.filter(name=REVIEW_CYCLE).exists():
         cycle = _create(REVIEW_CYCLE, "tob_saas", ["Growth", "Commerce"], hr)
-        for review in cycle.reviews.select_related("person", "leader", "cycle"):
+        for review in cycle.reviews.select_related("person__user", "leader", "cycle"):
+            growth_demo.record_progress(review=review)
             _self_assess(review, rng, submit=True)
             _nominate(review, people, rng)
             services.peer_requests_approve(review=review, actor=review.leader, is_hr=False)

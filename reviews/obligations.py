@@ -35,6 +35,9 @@ def owes_self_assessment() -> Q:
     return ~Q(has_submitted(AssessmentRole.SELF))
 
 
+# A development plan (growth) is not owed: a leader whose review has no plan yet gets no
+# task, no reminder and no phase blocker for it (the plan helps, it does not gate the
+# cycle); the link to the plan on the leader's review says whether one exists.
 def owes_leader_assessment() -> Q:
     """On a Review queryset: the leader has not submitted their assessment."""
     return ~Q(has_submitted(AssessmentRole.LEADER))

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "appraisal",
     "kpis",
     "reviews",
+    "growth",
 ]
 
 MIDDLEWARE = [

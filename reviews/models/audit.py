@@ -28,6 +28,9 @@ class AuditAction(models.TextChoices):
     PEER_REQUEST_CHANGED = "peer_request_changed", _("Peer request changed")
     GRADE_CALIBRATED = "grade_calibrated", _("Grade calibrated")
     RESULT_ACKNOWLEDGED = "result_acknowledged", _("Result acknowledged")
+    # The growth app's development plans (growth.services): one entry per action written.
+    DEVELOPMENT_PLAN_SAVED = "development_plan_saved", _("Development plan saved")
+    DEVELOPMENT_PROGRESS_RECORDED = "development_progress", _("Development progress recorded")
 
 
 class AuditEntry(models.Model):
