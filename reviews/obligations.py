@@ -1,14 +1,20 @@
 """Who still owes what in a cycle: the one statement of each rule.
 
-The phase blockers HR reads (`services.cycle_blockers`), the deadline reminders
-(`notifications`) and each person's tasks (`selectors.person_tasks`) all ask these, so they
-cannot disagree. Each rule is a filter on a queryset, so a caller narrows it to a cycle, a
-person or a leader and it stays one set-based statement.
+The phase blockers HR reads (`services.cycle_blockers` on the cycle page, `selectors.
+hr_dashboard` on HR's home page), the deadline reminders (`notifications`) and each
+person's tasks (`selectors.person_tasks`) all ask these, so they cannot disagree. Each rule
+is a filter on a queryset, so a caller narrows it to a cycle, a person or a leader and it
+stays one set-based statement. Which of them block which phase, and how a blocker reads,
+is `BLOCKING` and `phase_blockers`: a caller counts (one cycle, or all at once) and asks.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .models import (
     Acknowledgement,
@@ -95,3 +101,81 @@ def owing_people(cycle: Cycle) -> set[int]:
         peers = set(peer_answers_owed(cycle).values_list("peer_id", flat=True))
         return leaders | peers
     return set()
+
+
+# What must be done before a cycle leaves each phase (a draft opens, a closed cycle stays).
+BLOCKING = {
+    Phase.SELF_ASSESSMENT: ("self_assessments", "nominations"),
+    Phase.REVIEW: ("leaders", "peer_answers"),
+    Phase.CALIBRATION: ("results",),
+    Phase.PUBLISHED: ("acknowledgements",),
+}
+
+
+@dataclass
+class Owed:
+    """What is still owed in a cycle, counted by kind: PMs without a submitted
+    self-assessment, nominations waiting, leaders who have not submitted, approved peer
+    requests unanswered, PMs without a result, results not acknowledged. `names` holds, by
+    kind, who owes it, where the reader is shown names (the cycle page)."""
+
+    self_assessments: int = 0
+    nominations: int = 0
+    leaders: int = 0
+    peer_answers: int = 0
+    results: int = 0
+    acknowledgements: int = 0
+    names: dict[str, str] = field(default_factory=dict)
+
+
+def _blocker_line(kind: str, count: int) -> str:
+    if kind == "self_assessments":
+        return ngettext(
+            "%(count)s PM has not submitted a self-assessment",
+            "%(count)s PMs have not submitted their self-assessment",
+            count,
+        ) % {"count": count}
+    if kind == "nominations":
+        return ngettext(
+            "%(count)s peer nomination is waiting for approval",
+            "%(count)s peer nominations are waiting for approval",
+            count,
+        ) % {"count": count}
+    if kind == "leaders":
+        return ngettext(
+            "%(count)s leader has not submitted",
+            "%(count)s leaders have not submitted",
+            count,
+        ) % {"count": count}
+    if kind == "peer_answers":
+        return ngettext(
+            "%(count)s peer request is still unanswered",
+            "%(count)s peer requests are still unanswered",
+            count,
+        ) % {"count": count}
+    if kind == "results":
+        return ngettext(
+            "%(count)s PM has no computed result: compute the results first",
+            "%(count)s PMs have no computed result: compute the results first",
+            count,
+        ) % {"count": count}
+    return ngettext(
+        "%(count)s PM has not acknowledged",
+        "%(count)s PMs have not acknowledged their result",
+        count,
+    ) % {"count": count}
+
+
+def phase_blockers(phase: str, owed: Owed) -> list[str]:
+    """What blocks moving a cycle in `phase` on, one line per kind still owed (with who,
+    where `owed` names them). HR may move on anyway only by confirming the override."""
+    lines = []
+    for kind in BLOCKING.get(phase, ()):
+        count = getattr(owed, kind)
+        if not count:
+            continue
+        line = _blocker_line(kind, count)
+        if owed.names.get(kind):
+            line = _("%(blocker)s: %(names)s") % {"blocker": line, "names": owed.names[kind]}
+        lines.append(line)
+    return lines

@@ -21,6 +21,7 @@ from .cycles import (
     is_leader_in_cycle,
     team_cycle_get,
 )
+from .dashboard import CycleSummary, Step, hr_dashboard
 from .peers import (
     PeerAggregate,
     WrittenFeedback,
@@ -57,9 +58,11 @@ from .tasks import Task, person_tasks
 __all__ = [
     "EXPLANATION_CACHE_SECONDS",
     "RESULT_SORTS",
+    "CycleSummary",
     "GradeShare",
     "ItemNames",
     "PeerAggregate",
+    "Step",
     "Task",
     "WrittenFeedback",
     "actuals_by_item",
@@ -79,6 +82,7 @@ __all__ = [
     "flag_labels",
     "flag_texts",
     "grade_distribution",
+    "hr_dashboard",
     "is_leader_in_cycle",
     "item_names",
     "items_by_key",

@@ -9,7 +9,6 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from appraisal.models import Person
 from kpis.models import ScorecardTemplate
@@ -171,91 +170,36 @@ def next_phase(phase: str) -> str | None:
 
 
 def cycle_blockers(*, cycle: Cycle) -> list[str]:
-    """What still blocks moving the cycle to its next phase, one line per kind of thing
-    (who owes what: `reviews.obligations`)."""
-    blockers = []
-    if cycle.phase == Phase.SELF_ASSESSMENT:
+    """What still blocks moving the cycle to its next phase, one line per kind of thing,
+    naming who owes it (the rules: `reviews.obligations`)."""
+    owed = obligations.Owed()
+    kinds = obligations.BLOCKING.get(cycle.phase, ())
+    if "self_assessments" in kinds:
         missing = [
             review.person
             for review in obligations.self_assessments_owed(cycle).select_related("person")
         ]
-        if missing:
-            blockers.append(
-                ngettext(
-                    "%(count)s PM has not submitted a self-assessment: %(names)s",
-                    "%(count)s PMs have not submitted their self-assessment: %(names)s",
-                    len(missing),
-                )
-                % {"count": len(missing), "names": names_listed(missing)}
-            )
-        nominated = obligations.nominations_waiting(cycle).count()
-        if nominated:
-            blockers.append(
-                ngettext(
-                    "%(count)s peer nomination is waiting for approval",
-                    "%(count)s peer nominations are waiting for approval",
-                    nominated,
-                )
-                % {"count": nominated}
-            )
-    elif cycle.phase == Phase.REVIEW:
+        owed.self_assessments = len(missing)
+        owed.names["self_assessments"] = names_listed(missing)
+    if "nominations" in kinds:
+        owed.nominations = obligations.nominations_waiting(cycle).count()
+    if "leaders" in kinds:
         waiting = obligations.leader_assessments_owed(cycle).select_related("leader")
         leaders = {review.leader for review in waiting}
-        if leaders:
-            blockers.append(
-                ngettext(
-                    "%(count)s leader has not submitted: %(names)s",
-                    "%(count)s leaders have not submitted: %(names)s",
-                    len(leaders),
-                )
-                % {"count": len(leaders), "names": names_listed(leaders)}
-            )
-        unanswered = obligations.peer_answers_owed(cycle).count()
-        if unanswered:
-            blockers.append(
-                ngettext(
-                    "%(count)s peer request is still unanswered",
-                    "%(count)s peer requests are still unanswered",
-                    unanswered,
-                )
-                % {"count": unanswered}
-            )
-    elif cycle.phase == Phase.CALIBRATION:
-        blockers += _results_blockers(cycle)
-    elif cycle.phase == Phase.PUBLISHED:
-        blockers += _acknowledgement_blockers(cycle)
-    return blockers
-
-
-def _results_blockers(cycle: Cycle) -> list[str]:
-    count = obligations.results_missing(cycle).count()
-    if count:
-        return [
-            ngettext(
-                "%(count)s PM has no computed result: compute the results first",
-                "%(count)s PMs have no computed result: compute the results first",
-                count,
-            )
-            % {"count": count}
+        owed.leaders = len(leaders)
+        owed.names["leaders"] = names_listed(leaders)
+    if "peer_answers" in kinds:
+        owed.peer_answers = obligations.peer_answers_owed(cycle).count()
+    if "results" in kinds:
+        owed.results = obligations.results_missing(cycle).count()
+    if "acknowledgements" in kinds:
+        waiting = [
+            review.person
+            for review in obligations.acknowledgements_owed(cycle).select_related("person")
         ]
-    return []
-
-
-def _acknowledgement_blockers(cycle: Cycle) -> list[str]:
-    waiting = [
-        review.person
-        for review in obligations.acknowledgements_owed(cycle).select_related("person")
-    ]
-    if waiting:
-        return [
-            ngettext(
-                "%(count)s PM has not acknowledged: %(names)s",
-                "%(count)s PMs have not acknowledged their result: %(names)s",
-                len(waiting),
-            )
-            % {"count": len(waiting), "names": names_listed(waiting)}
-        ]
-    return []
+        owed.acknowledgements = len(waiting)
+        owed.names["acknowledgements"] = names_listed(waiting)
+    return obligations.phase_blockers(cycle.phase, owed)
 
 
 @transaction.atomic

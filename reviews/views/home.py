@@ -15,7 +15,8 @@ from reviews import page_parts, permissions, selectors
 
 @login_required
 def home(request):
-    """ "My tasks": everything the signed-in person owes, with deadlines."""
+    """ "My tasks": everything the signed-in person owes, with deadlines; for HR, every
+    cycle not closed above them."""
     person = person_for_user(user=request.user)
     groups = tasks_for_user(user=request.user)
     if person is not None:
@@ -29,6 +30,9 @@ def home(request):
             "task_groups": groups,
             "has_tasks": any(group.items for group in groups),
             "person": person,
+            "dashboard": selectors.hr_dashboard()
+            if permissions.can_manage_cycles(request.user)
+            else None,
         },
     )
 

@@ -13,6 +13,63 @@ if (window.htmx) {
   ];
 }
 
+// Irreversible actions ask first: a submit button with data-confirm="sentence" (the
+// sentence, translated by the page, says what will happen) opens the page's
+// #confirm-dialog; the form is submitted, with that button, only once it is accepted.
+// A confirmed submission is remembered on the form until it really leaves, so the wait
+// for an in-flight autosave below re-submits it without asking again. This listener is
+// registered before the autosave's, and stops an unconfirmed submit from reaching it.
+function askToConfirm(sentence, submitter, onAccept) {
+  const dialog = document.getElementById("confirm-dialog");
+  if (!dialog || !window.bootstrap) {
+    if (window.confirm(sentence)) onAccept();
+    return;
+  }
+  const accept = document.getElementById("confirm-dialog-accept");
+  document.getElementById("confirm-dialog-text").textContent = sentence;
+  accept.textContent = submitter.textContent.trim() || accept.textContent;
+  let accepted = false;
+  accept.onclick = () => {
+    accepted = true;
+    bootstrap.Modal.getOrCreateInstance(dialog).hide();
+  };
+  dialog.addEventListener("shown.bs.modal", () => accept.focus(), { once: true });
+  dialog.addEventListener("hidden.bs.modal", () => {
+    accept.onclick = null;
+    if (accepted) onAccept();
+    else submitter.focus();
+  }, { once: true });
+  bootstrap.Modal.getOrCreateInstance(dialog).show();
+}
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  const submitter = event.submitter;
+  if (!submitter || !submitter.hasAttribute("data-confirm")) return;
+  if (form._confirmedSubmitter === submitter) return;
+  event.preventDefault();
+  event.stopImmediatePropagation();
+  askToConfirm(submitter.dataset.confirm, submitter, () => {
+    form._confirmedSubmitter = submitter;
+    form.requestSubmit(submitter);
+  });
+}, true);
+document.addEventListener("submit", (event) => {
+  // The submission leaves now (no listener held it back): forget the confirmation, so a
+  // page restored from the back-forward cache asks again.
+  if (!event.defaultPrevented) event.target._confirmedSubmitter = null;
+});
+
+// An autosave posts to its form's own hx-post. htmx would send it to the formaction of
+// the button last clicked or focused: a person tabbing from a field onto Submit, or
+// pressing Submit while the confirmation is open, would have their draft submitted by the
+// autosave behind their back.
+document.addEventListener("htmx:configRequest", (event) => {
+  const elt = event.detail.elt;
+  if (elt instanceof HTMLFormElement && elt.hasAttribute("hx-post")) {
+    event.detail.path = elt.getAttribute("hx-post");
+  }
+});
+
 // Autosaving forms (hx-post + hx-sync) carry the version they were read at. A full
 // Save or Submit must not race an autosave still in flight (it would be refused as a
 // conflict), so it waits for the autosave to land, which updates the version, and then

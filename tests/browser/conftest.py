@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 from appraisal.demo import DEMO_PASSWORD
 
@@ -116,3 +116,14 @@ def sign_in():
     """Sign in on a page through the sign-in form: `sign_in(page, "chen.lin")`, with the
     demo password unless another is given."""
     return sign_in_through_the_form
+
+
+def accept_confirmation(page, says: str | None = None) -> None:
+    """Accept the question a button with data-confirm asks (static/js/app.js), checking
+    what it says when `says` is given."""
+    dialog = page.locator("#confirm-dialog")
+    expect(dialog).to_be_visible()
+    if says is not None:
+        expect(dialog.locator("#confirm-dialog-text")).to_have_text(says)
+    dialog.locator("#confirm-dialog-accept").click()
+    expect(dialog).to_be_hidden()

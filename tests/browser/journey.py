@@ -23,6 +23,7 @@ from reviews import services
 from reviews.computation import cycle_compute
 from reviews.models import AssessmentRole, Cycle, Phase, Review
 from reviews.models import Cycle as CycleModel
+from tests.browser.conftest import accept_confirmation
 from tests.builders import HR, advance_to, build_cycle
 
 PEERS = ("luo.xin", "zheng.kai", "yang.qian")
@@ -107,6 +108,7 @@ class Journey:
         page.locator('form[action$="/participants/add/"] button[type="submit"]').click()
         expect(page.locator("#progress tbody tr")).to_have_count(4)
         page.locator('form[action$="/open/"] button[type="submit"]').click()
+        accept_confirmation(page)
         expect(page.locator("#cycle-phase")).to_have_text(t(self.language, "Self-assessment"))
         self.look("cycle-open")
 
@@ -144,6 +146,7 @@ class Journey:
         self.look("peers-nominated")
         page.goto(f"/reviews/{review.pk}/self/")
         page.locator("#assessment-submit").click()
+        accept_confirmation(page)
         expect(page.get_by_role("alert").first).to_contain_text(
             t(self.language, "Submitted. Thank you: your answers are now locked.")
         )
@@ -166,6 +169,7 @@ class Journey:
         expect(page.locator("#blockers")).to_be_visible()
         page.locator("#id_advance-override_blockers").check()
         page.locator('form[action$="/advance/"] button[type="submit"]').click()
+        accept_confirmation(page)
         expect(page.locator("#cycle-phase")).to_have_text(t(self.language, "Review"))
 
     def peers_rate(self) -> None:
@@ -180,6 +184,7 @@ class Journey:
             if username == PEERS[0]:
                 self.look("peer-feedback")
             page.locator("#assessment-submit").click()
+            accept_confirmation(page)
             expect(page.get_by_role("alert").first).to_contain_text(
                 t(self.language, "Submitted. Thank you: your answers are now locked.")
             )
@@ -235,6 +240,7 @@ class Journey:
         page.goto(f"/cycles/{cycle.pk}/")
         page.locator("#id_advance-override_blockers").check()
         page.locator('form[action$="/advance/"] button[type="submit"]').click()
+        accept_confirmation(page)
         expect(page.locator("#cycle-phase")).to_have_text(t(self.language, "Calibration"))
         page.goto(f"/cycles/{cycle.pk}/results/")
         review = self.review()
@@ -249,6 +255,7 @@ class Journey:
         self.look("calibration")
         page.goto(f"/cycles/{cycle.pk}/")
         page.locator('form[action$="/advance/"] button[type="submit"]').click()
+        accept_confirmation(page)
         expect(page.locator("#cycle-phase")).to_have_text(t(self.language, "Published"))
 
     def pm_reads_and_acknowledges(self) -> None:

@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from kpis.services import catalog_load
 from reviews.models import Cycle, Phase, Rating
+from tests.browser.conftest import accept_confirmation
 from tests.builders import HR, build_cycle
 
 
@@ -40,6 +41,9 @@ def test_hr_creates_a_cycle_adds_a_team_and_opens_it(page, demo_company, screens
     page.get_by_role("button", name="Add", exact=True).click()
     expect(page.get_by_text("4 participant(s) added.")).to_be_visible()
     page.get_by_role("button", name="Open the cycle").click()
+    accept_confirmation(
+        page, says="Opening the cycle e-mails 4 PMs; the scorecard is frozen into the cycle."
+    )
 
     expect(page.locator("#cycle-phase")).to_have_text("Self-assessment")
     expect(page.locator("#blockers")).to_contain_text(

@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from reviews.demo import REVIEW_CYCLE
 from reviews.models import Acknowledgement, Calibration, Cycle
+from tests.browser.conftest import accept_confirmation
 
 
 def test_hr_computes_calibrates_publishes_and_the_pm_acknowledges(page, db, screenshot, sign_in):
@@ -27,6 +28,7 @@ def test_hr_computes_calibrates_publishes_and_the_pm_acknowledges(page, db, scre
     page.goto(f"/cycles/{cycle.pk}/")
     page.get_by_label(re.compile("Move on anyway")).check()
     page.get_by_role("button", name="Move to the next phase").click()
+    accept_confirmation(page)
     expect(page.locator("#cycle-phase")).to_have_text("Calibration")
 
     page.get_by_role("link", name="Results and calibration").click()
@@ -45,7 +47,8 @@ def test_hr_computes_calibrates_publishes_and_the_pm_acknowledges(page, db, scre
     )
 
     page.goto(f"/cycles/{cycle.pk}/")
-    page.get_by_role("button", name="Move to the next phase").click()
+    page.get_by_role("button", name="Publish the results").click()
+    accept_confirmation(page)
     expect(page.locator("#cycle-phase")).to_have_text("Published")
 
     page.get_by_role("button", name=re.compile("Pan Yu|Ye Qing")).click()
