@@ -19,6 +19,7 @@ from .cycles import (
     cycle_review_get,
     cycles_led_by,
     is_leader_in_cycle,
+    overlapping_participations,
     team_cycle_get,
 )
 from .peers import (
@@ -82,6 +83,7 @@ __all__ = [
     "is_leader_in_cycle",
     "item_names",
     "items_by_key",
+    "overlapping_participations",
     "peer_aggregates",
     "peer_candidates",
     "peer_request_get",

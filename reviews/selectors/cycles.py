@@ -70,3 +70,24 @@ def actuals_upload_cycle_get(*, user, pk: int) -> tuple[Cycle, int | None]:
     if not is_leader_in_cycle(cycle=cycle, person=leader):
         raise Http404
     return cycle, leader.pk
+
+
+def overlapping_participations(*, cycle: Cycle, person_ids) -> list[tuple[Cycle, list[Person]]]:
+    """The other cycles, not closed, whose period overlaps `cycle`'s and in which some of
+    these people are already reviewed, each with those people (cycles by period, people
+    by name). The one rule of "overlapping": the periods share at least one day."""
+    reviews = (
+        Review.objects.filter(
+            person_id__in=list(person_ids),
+            cycle__period_start__lte=cycle.period_end,
+            cycle__period_end__gte=cycle.period_start,
+        )
+        .exclude(cycle=cycle)
+        .exclude(cycle__phase=Phase.CLOSED)
+        .select_related("cycle", "person__user")
+        .order_by("cycle__period_start", "cycle_id")
+    )
+    grouped: dict[int, tuple[Cycle, list[Person]]] = {}
+    for review in reviews:
+        grouped.setdefault(review.cycle_id, (review.cycle, []))[1].append(review.person)
+    return [(other, sorted(people, key=str)) for other, people in grouped.values()]
