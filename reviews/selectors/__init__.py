@@ -12,6 +12,7 @@ from .assessments import (
     submitted_self_assessment,
 )
 from .cycles import (
+    actuals_example_rows,
     actuals_upload_cycle_get,
     cycle_get,
     cycle_list,
@@ -64,6 +65,7 @@ __all__ = [
     "Task",
     "WrittenFeedback",
     "actuals_by_item",
+    "actuals_example_rows",
     "actuals_upload_cycle_get",
     "computation_jobs",
     "cycle_get",

@@ -10,6 +10,8 @@ from appraisal.models import Person
 from appraisal.selectors import person_for_user
 from reviews import permissions
 from reviews.models import (
+    Assessment,
+    AssessmentRole,
     Cycle,
     Phase,
     PhaseChange,
@@ -91,3 +93,20 @@ def overlapping_participations(*, cycle: Cycle, person_ids) -> list[tuple[Cycle,
     for review in reviews:
         grouped.setdefault(review.cycle_id, (review.cycle, []))[1].append(review.person)
     return [(other, sorted(people, key=str)) for other, people in grouped.values()]
+
+
+def actuals_example_rows(*, cycle: Cycle, leader_id: int | None) -> list[tuple[str, str]]:
+    """(PM, KPI key) for every actual an upload to this cycle may still write: each PM of
+    the cycle (a leader's own reports only) whose self-assessment is not submitted, by
+    every KPI of the cycle's scorecard. Two queries."""
+    submitted = Assessment.objects.filter(
+        review__cycle=cycle, role=AssessmentRole.SELF, submitted_at__isnull=False
+    )
+    reviews = Review.objects.filter(cycle=cycle).exclude(pk__in=submitted.values("review_id"))
+    if leader_id is not None:
+        reviews = reviews.filter(leader_id=leader_id)
+    pms = list(
+        reviews.order_by("person__employee_id").values_list("person__employee_id", flat=True)
+    )
+    kpis = list(cycle.kpi_items.order_by("position").values_list("kpi__key", flat=True))
+    return [(pm, kpi) for pm in pms for kpi in kpis]
