@@ -16,6 +16,16 @@ from .models import Competency, GradingMode, Kpi, KpiCategory
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 
 
+def _messages(message, *, decimals=None) -> dict:
+    """One message, saying what to give, for every way a number field can be wrong: the
+    editor's summary puts the item's name before it."""
+    codes = ("required", "invalid", "min_value", "max_value", "max_digits", "max_whole_digits")
+    messages = dict.fromkeys(codes, message)
+    if decimals:
+        messages["max_decimal_places"] = decimals
+    return messages
+
+
 def _weight(label, **kwargs):
     return forms.DecimalField(
         label=label,
@@ -24,17 +34,22 @@ def _weight(label, **kwargs):
         max_digits=6,
         decimal_places=2,
         widget=forms.NumberInput(attrs={"step": "any", "class": "form-control"}),
+        error_messages=_messages(
+            _("Give a weight between 0 and 100."),
+            decimals=_("Give a weight with at most 2 decimals."),
+        ),
         **kwargs,
     )
 
 
-def _measure(label, *, required=True):
+def _measure(label, *, message, required=True):
     return forms.DecimalField(
         label=label,
         required=required,
         max_digits=16,
         decimal_places=4,
         widget=forms.NumberInput(attrs={"step": "any", "class": "form-control"}),
+        error_messages=_messages(message, decimals=_("Give a number with at most 4 decimals.")),
     )
 
 
@@ -77,7 +92,9 @@ class GradeForm(forms.Form):
         max_length=8,
         widget=forms.TextInput(attrs={"class": "form-control", "size": 3}),
     )
-    min_score = _measure(_("Band: lowest score"))
+    min_score = _measure(
+        _("Band: lowest score"), message=_("Give the band's lowest score as a number.")
+    )
     quota = _weight(_("Quota (%)"))
     bonus_multiplier = forms.DecimalField(
         label=_("Bonus multiplier"),
@@ -92,10 +109,19 @@ class KpiItemForm(forms.Form):
     """One KPI row. Choices (catalog keys) are built once per page and shared by every row,
     so the page's query count does not grow with the number of items."""
 
-    kpi = forms.ChoiceField(label=_("KPI"), widget=forms.Select(attrs={"class": "form-select"}))
-    threshold = _measure(_("Threshold"))
-    target = _measure(_("Target"))
-    stretch = _measure(_("Stretch"), required=False)
+    kpi = forms.ChoiceField(
+        label=_("KPI"),
+        widget=forms.Select(attrs={"class": "form-select"}),
+        error_messages={
+            "required": _("Choose a KPI."),
+            "invalid_choice": _("Choose a KPI from the list."),
+        },
+    )
+    threshold = _measure(_("Threshold"), message=_("Give the threshold as a number."))
+    target = _measure(_("Target"), message=_("Give the target as a number."))
+    stretch = _measure(
+        _("Stretch"), message=_("Give the stretch as a number, or leave it empty."), required=False
+    )
     weight = _weight(_("Weight"))
 
     def __init__(self, *args, kpi_choices=(), **kwargs):
@@ -105,7 +131,12 @@ class KpiItemForm(forms.Form):
 
 class CompetencyItemForm(forms.Form):
     competency = forms.ChoiceField(
-        label=_("Competency"), widget=forms.Select(attrs={"class": "form-select"})
+        label=_("Competency"),
+        widget=forms.Select(attrs={"class": "form-select"}),
+        error_messages={
+            "required": _("Choose a competency."),
+            "invalid_choice": _("Choose a competency from the list."),
+        },
     )
     weight = _weight(_("Weight"))
 
@@ -162,6 +193,57 @@ class TemplateImportForm(forms.Form):
         if upload.size > MAX_UPLOAD_BYTES:
             raise forms.ValidationError(_("The file is larger than 2 MB."))
         return upload
+
+
+def _chosen_name(form, field_name: str) -> str:
+    """The name of the item a row has chosen, as its drop-down shows it ("" if none)."""
+    chosen = form.data.get(form.add_prefix(field_name), "")
+    for value, label in form.fields[field_name].choices:
+        options = label if isinstance(label, list | tuple) else [(value, label)]
+        for option_value, option_label in options:
+            if chosen and option_value == chosen:
+                return str(option_label)
+    return ""
+
+
+def editor_form_problems(
+    *, settings_form, grade_formset, kpi_formset, competency_formset, scenario_form
+) -> list[str]:
+    """The editor's field errors as a list above the form, each naming its item ("GMV
+    growth: Give a weight between 0 and 100."); the same errors stay beside the fields."""
+    named = _("%(item)s: %(problem)s")
+    problems = [
+        named % {"item": settings_form.fields[name].label, "problem": error}
+        for name, errors in settings_form.errors.items()
+        for error in errors
+    ]
+    for index, form in enumerate(grade_formset.forms):
+        grade = form.data.get(form.add_prefix("grade"), "").strip()
+        item = _("Grade %(grade)s") % {"grade": grade or index + 1}
+        problems += [
+            named % {"item": item, "problem": error}
+            for errors in form.errors.values()
+            for error in errors
+        ]
+    if grade_formset.non_form_errors():
+        problems.append(_("Add at least one grade."))
+    for formset, field_name, row_label in (
+        (kpi_formset, "kpi", _("KPI %(number)s")),
+        (competency_formset, "competency", _("Competency %(number)s")),
+    ):
+        for index, form in enumerate(formset.forms):
+            item = _chosen_name(form, field_name) or row_label % {"number": index + 1}
+            problems += [
+                named % {"item": item, "problem": error}
+                for errors in form.errors.values()
+                for error in errors
+            ]
+    problems += [
+        named % {"item": _("What-if scenario"), "problem": error}
+        for errors in scenario_form.errors.values()
+        for error in errors
+    ]
+    return problems
 
 
 def _filled(formset) -> list[dict]:

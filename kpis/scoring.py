@@ -33,7 +33,7 @@ weight"), so the final score is that section's score.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import (
     ROUND_HALF_EVEN,
     ROUND_HALF_UP,
@@ -383,10 +383,17 @@ class ParticipantResult:
 
 @dataclass(frozen=True)
 class Problem:
-    """One broken rule: where it is (``kpis[2] (arpu_growth)``) and what is wrong."""
+    """One broken rule: where it is (``kpis[2] (arpu_growth)``) and what is wrong.
+
+    ``code`` and ``params`` say the same for a caller that words it for people (in their
+    language, naming the item by its name): ``kpis.problems`` does so for the editor.
+    ``params`` of an item's problem carry its ``section``, ``index`` and ``key``.
+    """
 
     where: str
     message: str
+    code: str = field(default="", compare=False)
+    params: Mapping[str, object] = field(default_factory=dict, compare=False)
 
     def __str__(self) -> str:
         return f"{self.where}: {self.message}"
@@ -423,9 +430,11 @@ def _number_problem(label: str, value: object) -> str | None:
 def _weight_problems(where: str, label: str, weight: object) -> list[Problem]:
     problem = _number_problem(label, weight)
     if problem:
-        return [Problem(where, problem)]
+        return [Problem(where, problem, "not_a_number", {"field": label, "value": weight})]
     if weight < 0:
-        return [Problem(where, f"{label} {weight} must not be negative")]
+        return [
+            Problem(where, f"{label} {weight} must not be negative", "negative", {"field": label})
+        ]
     return []
 
 
@@ -433,9 +442,15 @@ def _keyed_weights_problems(
     where: str, weights: Mapping[str, object], keys: Iterable[str], *, label: str = "weight"
 ) -> list[Problem]:
     keys = tuple(keys)
-    problems = [Problem(where, f"unknown key {key!r}") for key in weights if key not in keys]
+    problems = [
+        Problem(where, f"unknown key {key!r}", "unknown_key", {"group": where, "key": key})
+        for key in weights
+        if key not in keys
+    ]
     problems += [
-        Problem(where, f"{label} for {key} is missing") for key in keys if key not in weights
+        Problem(where, f"{label} for {key} is missing", "missing_key", {"group": where, "key": key})
+        for key in keys
+        if key not in weights
     ]
     for key in keys:
         if key in weights:
@@ -443,7 +458,14 @@ def _keyed_weights_problems(
     if not problems:
         total = sum(weights[key] for key in keys)
         if total != _HUNDRED:
-            problems.append(Problem(where, f"{label}s sum to {total}, not 100"))
+            problems.append(
+                Problem(
+                    where,
+                    f"{label}s sum to {total}, not 100",
+                    "sum",
+                    {"group": where, "total": total},
+                )
+            )
     return problems
 
 
@@ -452,9 +474,20 @@ def _scale_problems(scale: Scale) -> list[Problem]:
         isinstance(end, int) and not isinstance(end, bool) for end in (scale.lo, scale.hi)
     )
     if not is_whole:
-        return [Problem("scale", f"lo {scale.lo!r} and hi {scale.hi!r} must be whole numbers")]
+        return [
+            Problem(
+                "scale", f"lo {scale.lo!r} and hi {scale.hi!r} must be whole numbers", "scale_whole"
+            )
+        ]
     if scale.lo >= scale.hi:
-        return [Problem("scale", f"lo {scale.lo} must be below hi {scale.hi}")]
+        return [
+            Problem(
+                "scale",
+                f"lo {scale.lo} must be below hi {scale.hi}",
+                "scale_order",
+                {"lo": scale.lo, "hi": scale.hi},
+            )
+        ]
     return []
 
 
@@ -465,20 +498,26 @@ def _settings_problems(card: Scorecard) -> list[Problem]:
     peers = card.min_peer_responses
     if not isinstance(peers, int) or isinstance(peers, bool) or peers < 1:
         problems.append(
-            Problem("min_peer_responses", f"must be a whole number of at least 1, not {peers!r}")
+            Problem(
+                "min_peer_responses",
+                f"must be a whole number of at least 1, not {peers!r}",
+                "min_peer_responses",
+            )
         )
     cap_problem = _number_problem("stretch cap", card.stretch_cap)
     if cap_problem:
-        problems.append(Problem("stretch_cap", cap_problem))
+        problems.append(Problem("stretch_cap", cap_problem, "stretch_cap"))
     elif card.stretch_cap < _HUNDRED:
-        problems.append(Problem("stretch_cap", f"must be at least 100, not {card.stretch_cap}"))
+        problems.append(
+            Problem("stretch_cap", f"must be at least 100, not {card.stretch_cap}", "stretch_cap")
+        )
     problems += _weight_problems("max_adjustment", "maximum adjustment", card.max_adjustment)
     return problems
 
 
 def _bands_problems(bands: Mapping[str, object]) -> list[Problem]:
     if not bands:
-        return [Problem("grading.bands", "there are no grades")]
+        return [Problem("grading.bands", "there are no grades", "no_grades")]
     problems: list[Problem] = []
     for grade, minimum in bands.items():
         problems += _weight_problems(f"grading.bands.{grade}", "minimum", minimum)
@@ -492,6 +531,13 @@ def _bands_problems(bands: Mapping[str, object]) -> list[Problem]:
                     f"grading.bands.{grade}",
                     f"minimum {minimum} must be below {better}'s minimum {better_minimum} "
                     "(grades are listed best first)",
+                    "band_order",
+                    {
+                        "grade": grade,
+                        "minimum": minimum,
+                        "better": better,
+                        "better_minimum": better_minimum,
+                    },
                 )
             )
     lowest_grade, lowest = grades[-1]
@@ -500,6 +546,8 @@ def _bands_problems(bands: Mapping[str, object]) -> list[Problem]:
             Problem(
                 f"grading.bands.{lowest_grade}",
                 f"the lowest grade must start at 0, not {lowest}, so that every score gets a grade",
+                "lowest_band",
+                {"grade": lowest_grade, "minimum": lowest},
             )
         )
     return problems
@@ -507,14 +555,21 @@ def _bands_problems(bands: Mapping[str, object]) -> list[Problem]:
 
 def _quotas_problems(quotas: Mapping[str, object]) -> list[Problem]:
     if not quotas:
-        return [Problem("grading.quotas", "there are no grades")]
+        return [Problem("grading.quotas", "there are no grades", "no_grades")]
     problems: list[Problem] = []
     for grade, quota in quotas.items():
         problems += _weight_problems(f"grading.quotas.{grade}", "quota", quota)
     if not problems:
         total = sum(quotas.values())
         if total != _HUNDRED:
-            problems.append(Problem("grading.quotas", f"quotas sum to {total}, not 100"))
+            problems.append(
+                Problem(
+                    "grading.quotas",
+                    f"quotas sum to {total}, not 100",
+                    "sum",
+                    {"group": "grading.quotas", "total": total},
+                )
+            )
     return problems
 
 
@@ -525,10 +580,12 @@ def _grading_problems(card: Scorecard) -> list[Problem]:
     elif grading.mode == GradingMode.FORCED:
         problems = _quotas_problems(grading.quotas)
     else:
-        problems = [Problem("grading.mode", f"{grading.mode!r} must be 'bands' or 'forced'")]
+        problems = [
+            Problem("grading.mode", f"{grading.mode!r} must be 'bands' or 'forced'", "grading_mode")
+        ]
     if grading.mode in tuple(GradingMode):
         problems += [
-            Problem("grading", f"grade {grade!r} must be a non-empty name")
+            Problem("grading", f"grade {grade!r} must be a non-empty name", "grade_name")
             for grade in grading.grades
             if not isinstance(grade, str) or not grade.strip()
         ]
@@ -540,23 +597,33 @@ def _grading_problems(card: Scorecard) -> list[Problem]:
 def _kpi_item_problems(item: KpiItem, where: str) -> list[Problem]:
     problems: list[Problem] = []
     if not isinstance(item.key, str) or not item.key.strip():
-        problems.append(Problem(where, "key must not be empty"))
+        problems.append(Problem(where, "key must not be empty", "item_key"))
     is_known_direction = item.direction in tuple(Direction)
     if not is_known_direction:
-        problems.append(Problem(where, f"direction {item.direction!r} must be 'higher' or 'lower'"))
+        problems.append(
+            Problem(where, f"direction {item.direction!r} must be 'higher' or 'lower'", "direction")
+        )
     values = {"threshold": item.threshold, "target": item.target}
     if item.stretch is not None:
         values["stretch"] = item.stretch
-    number_problems = [_number_problem(name, value) for name, value in values.items()]
-    problems += [Problem(where, problem) for problem in number_problems if problem]
+    number_problems = {name: _number_problem(name, value) for name, value in values.items()}
+    problems += [
+        Problem(where, problem, "not_a_number", {"field": name, "value": values[name]})
+        for name, problem in number_problems.items()
+        if problem
+    ]
     problems += _weight_problems(where, "weight", item.weight)
-    if is_known_direction and not any(number_problems):
-        problems += [Problem(where, problem) for problem in _kpi_order_problems(item)]
+    if is_known_direction and not any(number_problems.values()):
+        problems += [
+            Problem(where, problem, code, {**params, "direction": item.direction})
+            for problem, code, params in _kpi_order_problems(item)
+        ]
     return problems
 
 
-def _kpi_order_problems(item: KpiItem) -> list[str]:
-    """Higher is better requires T0 < T1 < T2; lower is better requires T0 > T1 > T2."""
+def _kpi_order_problems(item: KpiItem) -> list[tuple[str, str, dict]]:
+    """Higher is better requires T0 < T1 < T2; lower is better requires T0 > T1 > T2.
+    Each problem as (message, code, params)."""
     if item.direction == Direction.HIGHER:
         kind, is_beyond, threshold_side, stretch_side = "higher", _gt, "below", "above"
     else:
@@ -564,13 +631,25 @@ def _kpi_order_problems(item: KpiItem) -> list[str]:
     problems = []
     if not is_beyond(item.target, item.threshold):
         problems.append(
-            f"threshold {item.threshold} must be {threshold_side} target {item.target} "
-            f"for a {kind}-is-better KPI"
+            (
+                (
+                    f"threshold {item.threshold} must be {threshold_side} target {item.target} "
+                    f"for a {kind}-is-better KPI"
+                ),
+                "threshold_order",
+                {"threshold": item.threshold, "target": item.target},
+            )
         )
     if item.stretch is not None and not is_beyond(item.stretch, item.target):
         problems.append(
-            f"stretch {item.stretch} must be {stretch_side} target {item.target} "
-            f"for a {kind}-is-better KPI"
+            (
+                (
+                    f"stretch {item.stretch} must be {stretch_side} target {item.target} "
+                    f"for a {kind}-is-better KPI"
+                ),
+                "stretch_order",
+                {"stretch": item.stretch, "target": item.target},
+            )
         )
     return problems
 
@@ -601,10 +680,19 @@ def _items_problems(
     first_use: dict[str, str] = {}
     for index, item in enumerate(items):
         where = _item_label(section, index, item.key)
-        problems += item_problems(item, where)
+        at = {"section": section, "index": index, "key": item.key}
+        problems += [
+            replace(problem, params={**problem.params, **at})
+            for problem in item_problems(item, where)
+        ]
         if item.key in first_use:
             problems.append(
-                Problem(where, f"key {item.key} is already used by {first_use[item.key]}")
+                Problem(
+                    where,
+                    f"key {item.key} is already used by {first_use[item.key]}",
+                    "duplicate_item",
+                    at,
+                )
             )
         else:
             first_use[item.key] = f"{section}[{index}]"
@@ -614,17 +702,29 @@ def _items_problems(
     if not items:
         if _is_finite_number(section_weight) and section_weight > 0:
             problems.append(
-                Problem(section, f"there are no items, but the section weight is {section_weight}")
+                Problem(
+                    section,
+                    f"there are no items, but the section weight is {section_weight}",
+                    "no_items",
+                    {"section": section, "weight": section_weight},
+                )
             )
     elif sum(weights) != _HUNDRED:
-        problems.append(Problem(section, f"item weights sum to {sum(weights)}, not 100"))
+        problems.append(
+            Problem(
+                section,
+                f"item weights sum to {sum(weights)}, not 100",
+                "sum",
+                {"group": section, "total": sum(weights)},
+            )
+        )
     return problems
 
 
 def _competency_item_problems(item: CompetencyItem, where: str) -> list[Problem]:
     problems: list[Problem] = []
     if not isinstance(item.key, str) or not item.key.strip():
-        problems.append(Problem(where, "key must not be empty"))
+        problems.append(Problem(where, "key must not be empty", "item_key"))
     return problems + _weight_problems(where, "weight", item.weight)
 
 
@@ -655,20 +755,36 @@ def _rating_problem(card: Scorecard, rating: object) -> str | None:
     return None
 
 
+def _rating_params(card: Scorecard, key: str, source: str, rating: object) -> dict:
+    return {
+        "key": key,
+        "source": source,
+        "rating": rating,
+        "lo": card.scale.lo,
+        "hi": card.scale.hi,
+    }
+
+
 def _actuals_problems(card: Scorecard, participant: ParticipantInput, where: str) -> list[Problem]:
     kpi_keys = {item.key for item in card.kpis}
     problems: list[Problem] = []
     for key, actual in participant.actuals.items():
         at = f"{where}.actuals.{key}"
         if key not in kpi_keys:
-            problems.append(Problem(at, f"there is no KPI {key!r} in the scorecard"))
+            problems.append(
+                Problem(
+                    at, f"there is no KPI {key!r} in the scorecard", "unknown_kpi", {"key": key}
+                )
+            )
         elif isinstance(actual, Excused):
             if not isinstance(actual.reason, str) or not actual.reason.strip():
-                problems.append(Problem(at, "excused without a reason"))
+                problems.append(
+                    Problem(at, "excused without a reason", "excused_without_reason", {"key": key})
+                )
         else:
             problem = _number_problem("actual", actual)
             if problem:
-                problems.append(Problem(at, problem))
+                problems.append(Problem(at, problem, "actual_not_a_number", {"key": key}))
     return problems
 
 
@@ -687,18 +803,31 @@ def _ratings_problems(card: Scorecard, participant: ParticipantInput, where: str
     for key, ratings in participant.ratings.items():
         at = f"{where}.ratings.{key}"
         if key not in competency_keys:
-            problems.append(Problem(at, f"there is no competency {key!r} in the scorecard"))
+            problems.append(
+                Problem(
+                    at,
+                    f"there is no competency {key!r} in the scorecard",
+                    "unknown_competency",
+                    {"key": key},
+                )
+            )
             continue
         if _ratings_are_valid(card.scale, ratings):
             continue  # the common case, checked without building a location per rating
-        located = [(f"{at}.self", ratings.self_rating), (f"{at}.leader", ratings.leader_rating)]
-        located += [
-            (f"{at}.peers[{index}]", rating) for index, rating in enumerate(ratings.peer_ratings)
+        located = [
+            (f"{at}.self", Source.SELF, ratings.self_rating),
+            (f"{at}.leader", Source.LEADER, ratings.leader_rating),
         ]
-        for rating_at, rating in located:
+        located += [
+            (f"{at}.peers[{index}]", Source.PEER, rating)
+            for index, rating in enumerate(ratings.peer_ratings)
+        ]
+        for rating_at, source, rating in located:
             problem = _rating_problem(card, rating)
             if problem:
-                problems.append(Problem(rating_at, problem))
+                problems.append(
+                    Problem(rating_at, problem, "rating", _rating_params(card, key, source, rating))
+                )
     return problems
 
 
@@ -709,7 +838,7 @@ def _adjustment_problems(
     adjustment = participant.adjustment
     problem = _number_problem("adjustment", adjustment)
     if problem:
-        return [Problem(at, problem)]
+        return [Problem(at, problem, "adjustment_not_a_number")]
     problems = []
     if _is_finite_number(card.max_adjustment) and abs(adjustment) > card.max_adjustment:
         problems.append(
@@ -717,11 +846,15 @@ def _adjustment_problems(
                 at,
                 f"{adjustment} is beyond the maximum adjustment of {card.max_adjustment} "
                 "either way",
+                "adjustment_beyond",
+                {"adjustment": adjustment, "maximum": card.max_adjustment},
             )
         )
     reason = participant.adjustment_reason
     if adjustment != 0 and (not isinstance(reason, str) or not reason.strip()):
-        problems.append(Problem(at, "a reason is required when the adjustment is not 0"))
+        problems.append(
+            Problem(at, "a reason is required when the adjustment is not 0", "adjustment_reason")
+        )
     return problems
 
 
@@ -732,11 +865,14 @@ def participant_problems(
     """Every rule one participant's inputs break; ``where`` labels the participant."""
     problems: list[Problem] = []
     if participant.id is None or (isinstance(participant.id, str) and not participant.id.strip()):
-        problems.append(Problem(f"{where}.id", "must not be empty"))
+        problems.append(Problem(f"{where}.id", "must not be empty", "participant_id"))
     problems += _actuals_problems(card, participant, where)
     problems += _ratings_problems(card, participant, where)
     problems += _adjustment_problems(card, participant, where)
-    return problems
+    return [
+        replace(problem, params={**problem.params, "participant": participant.id})
+        for problem in problems
+    ]
 
 
 def participant_label(participant: ParticipantInput) -> str:

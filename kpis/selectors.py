@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 
 from . import scenario, scoring
 from .models import Competency, Kpi, KpiCategory, ScorecardTemplate, TemplateCompetency, TemplateKpi
-from .services import scenario_settings, template_problems
+from .problems import problem_messages
+from .services import scenario_settings, template_item_names, template_problems
 
 KPI_CATEGORIES = KpiCategory.choices
 
@@ -73,7 +74,8 @@ def template_preview(*, edited: dict, saved: dict, scenario_bytes: bytes) -> Pre
     messages, one per problem.
     """
 
-    problems = template_problems(edited)
+    names = template_item_names(edited)
+    problems = template_problems(edited, names=names)
     if problems:
         return Preview(problems=problems)
     try:
@@ -107,7 +109,7 @@ def template_preview(*, edited: dict, saved: dict, scenario_bytes: bytes) -> Pre
     try:
         edited_card, participants = participants_for(edited)
     except scenario.ScenarioError as error:
-        return Preview(problems=list(error.problems))
+        return Preview(problems=problem_messages(error.details, names=names))
     edited_results = scoring.score_cycle(edited_card, participants)
     try:
         saved_card, saved_participants = participants_for(saved)

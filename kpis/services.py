@@ -30,6 +30,7 @@ from .models import (
     TemplateCompetency,
     TemplateKpi,
 )
+from .problems import problem_messages
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DEFAULT_GRADES = (
@@ -92,27 +93,50 @@ def scenario_settings(data: dict) -> dict:
     return settings
 
 
-def template_problems(data: dict) -> list[str]:
-    """Everything wrong with a template dict, one message per problem naming the item."""
+def template_item_names(data: dict) -> dict[tuple[str, str], str]:
+    """Each item of a template dict by its name as the editor shows it (in the active
+    language), for messages that name the item: one query per section."""
+    kpi_keys = [item.get("key") for item in data.get("kpis", [])]
+    competency_keys = [item.get("key") for item in data.get("competencies", [])]
+    names = {("kpis", kpi.key): kpi.localized_name for kpi in Kpi.objects.filter(key__in=kpi_keys)}
+    names |= {
+        ("competencies", competency.key): competency.localized_name
+        for competency in Competency.objects.filter(key__in=competency_keys)
+    }
+    return names
+
+
+def template_problems(data: dict, *, names: dict | None = None) -> list[str]:
+    """Everything wrong with a template dict, one message per problem naming the item by
+    its name and saying what to change. `names`: `template_item_names(data)`, when the
+    caller has it already."""
     problems: list[str] = []
-    for field_name in ("key", "name"):
-        if not str(data.get(field_name) or "").strip():
-            problems.append(_("The template needs a %(field)s.") % {"field": field_name})
+    if not str(data.get("key") or "").strip():
+        problems.append(_("Give the template a key."))
+    if not str(data.get("name") or "").strip():
+        problems.append(_("Give the template a name."))
     kpis = {
         kpi.key: kpi
         for kpi in Kpi.objects.filter(key__in=[i.get("key") for i in data.get("kpis", [])])
     }
-    competencies = set(
-        Competency.objects.filter(
+    competencies = {
+        competency.key: competency
+        for competency in Competency.objects.filter(
             key__in=[i.get("key") for i in data.get("competencies", [])]
-        ).values_list("key", flat=True)
-    )
+        )
+    }
+    if names is None:
+        names = {("kpis", key): kpi.localized_name for key, kpi in kpis.items()}
+        names |= {
+            ("competencies", key): competency.localized_name
+            for key, competency in competencies.items()
+        }
     items = []
     for index, item in enumerate(data.get("kpis", [])):
         kpi = kpis.get(item.get("key"))
         if kpi is None:
             problems.append(
-                _("KPI %(index)s: “%(key)s” is not in the KPI catalog.")
+                _("KPI %(index)s: “%(key)s” is not in the KPI catalog; choose a KPI from it.")
                 % {"index": index + 1, "key": item.get("key")}
             )
             continue
@@ -120,15 +144,17 @@ def template_problems(data: dict) -> list[str]:
     for index, item in enumerate(data.get("competencies", [])):
         if item.get("key") not in competencies:
             problems.append(
-                _("Competency %(index)s: “%(key)s” is not in the competency catalog.")
+                _(
+                    "Competency %(index)s: “%(key)s” is not in the competency catalog; "
+                    "choose a competency from it."
+                )
                 % {"index": index + 1, "key": item.get("key")}
             )
     for grade, multiplier in (data.get("bonus_multipliers") or {}).items():
         number = _decimal(multiplier)
         if number is None or number < 0:
             problems.append(
-                _("Bonus multiplier of grade %(grade)s must be a number of 0 or more.")
-                % {"grade": grade}
+                _("Grade %(grade)s: give a bonus multiplier of 0 or more.") % {"grade": grade}
             )
     if problems:
         return problems
@@ -141,7 +167,7 @@ def template_problems(data: dict) -> list[str]:
     try:
         scenario.parse_scenario(candidate)  # checks every rule of SCORING.md section 1
     except scenario.ScenarioError as error:
-        return list(error.problems)
+        return problem_messages(error.details, names=names)
     return []
 
 

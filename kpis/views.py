@@ -17,6 +17,7 @@ from .forms import (
     TemplateImportForm,
     TemplateSettingsForm,
     competency_choices,
+    editor_form_problems,
     editor_initial,
     editor_template_dict,
     kpi_choices,
@@ -59,7 +60,7 @@ def _editor_forms(request, saved: dict):
     )
 
 
-def _template_editor(request, pk: int, *, on_valid):
+def _template_editor(request, pk: int, *, on_valid, is_preview: bool = False):
     """The template editor page. On a POST whose forms are all valid, `on_valid(template,
     data, saved, scenario_form)` returns a response (saved: a redirect) or the problems and
     the preview to show on the page again."""
@@ -89,7 +90,13 @@ def _template_editor(request, pk: int, *, on_valid):
             return outcome
         problems, preview = outcome
     elif request.method == "POST":
-        problems = [_("Some fields need attention: see the messages beside them.")]
+        problems = editor_form_problems(
+            settings_form=settings_form,
+            grade_formset=grade_formset,
+            kpi_formset=kpi_formset,
+            competency_formset=competency_formset,
+            scenario_form=scenario_form,
+        ) or [_("Some fields need attention: see the messages beside them.")]
     return render(
         request,
         "kpis/template_edit.html",
@@ -102,6 +109,7 @@ def _template_editor(request, pk: int, *, on_valid):
             "scenario_form": scenario_form,
             "problems": problems,
             "preview": preview,
+            "is_preview": is_preview,
             "open_cycles_note": True,
         },
         status=400 if problems else 200,
@@ -137,7 +145,9 @@ def template_edit(request, pk: int):
 def template_preview(request, pk: int):
     """Score a scenario file against the template as edited, beside the saved one; nothing
     is saved."""
-    return _template_editor(request, pk, on_valid=lambda *args: _preview(request, *args))
+    return _template_editor(
+        request, pk, on_valid=lambda *args: _preview(request, *args), is_preview=True
+    )
 
 
 @login_required

@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 
 from appraisal.models import Person
 from appraisal.services import RowError
@@ -117,6 +117,28 @@ def _check_header(header: list[str]) -> None:
                 )
             ]
         )
+
+
+def actuals_example_csv(rows: list[tuple[str, str]]) -> bytes:
+    """An example file this importer accepts: its columns, one row per (PM, KPI), the
+    value and evidence left for the uploader to fill in."""
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    writer.writerows((pm, kpi, "", "") for pm, kpi in rows)
+    return text.getvalue().encode("utf-8")
+
+
+def actuals_example_xlsx(rows: list[tuple[str, str]]) -> bytes:
+    """The same example as an XLSX workbook (one sheet)."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("actuals")
+    sheet.append(list(COLUMNS))
+    for pm, kpi in rows:
+        sheet.append([pm, kpi, None, None])
+    output = io.BytesIO()
+    workbook.save(output)
+    return output.getvalue()
 
 
 def _number(value: object) -> Decimal:

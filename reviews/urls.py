@@ -23,6 +23,18 @@ urlpatterns = [
     path("cycles/<int:pk>/reopen/", views.cycle_assessment_reopen, name="cycle_assessment_reopen"),
     path("cycles/<int:pk>/team/", views.team_cycle, name="team_cycle"),
     path("cycles/<int:pk>/actuals/", views.actuals_upload, name="actuals_upload"),
+    path(
+        "cycles/<int:pk>/actuals/example.csv",
+        views.actuals_upload_example,
+        {"file_format": "csv"},
+        name="actuals_upload_example_csv",
+    ),
+    path(
+        "cycles/<int:pk>/actuals/example.xlsx",
+        views.actuals_upload_example,
+        {"file_format": "xlsx"},
+        name="actuals_upload_example_xlsx",
+    ),
     path("cycles/<int:pk>/results/", views.cycle_results, name="cycle_results"),
     path(
         "cycles/<int:pk>/results/compute/",

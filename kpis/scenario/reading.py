@@ -37,6 +37,7 @@ from kpis.scoring import (
     GradingMode,
     KpiItem,
     ParticipantInput,
+    Problem,
     Scale,
     Scorecard,
     Section,
@@ -70,11 +71,18 @@ MAX_DIGITS = 9
 
 
 class ScenarioError(ValueError):
-    """The scenario was refused; ``problems`` lists every problem, one line each."""
+    """The scenario was refused; ``problems`` lists every problem, one line each.
 
-    def __init__(self, problems: list[str]):
+    ``details`` holds the same problems as found: a broken rule as its `Problem` (with a
+    code a page can word for people), a problem of form as its line."""
+
+    def __init__(self, problems: list[str], details: list[Problem | str] | None = None):
         super().__init__("\n".join(problems))
         self.problems = problems
+        self.details = list(problems) if details is None else details
+
+    def __reduce__(self):
+        return type(self), (self.problems, self.details)
 
 
 class Scenario(NamedTuple):
@@ -105,9 +113,19 @@ class _Reader:
 
     def __init__(self) -> None:
         self.problems: list[str] = []
+        self.details: list[Problem | str] = []
 
     def add(self, where: str, message: str) -> None:
         self.problems.append(f"{where}: {message}")
+        self.details.append(self.problems[-1])
+
+    def add_rules(self, problems: Iterable[Problem]) -> None:
+        for problem in problems:
+            self.problems.append(str(problem))
+            self.details.append(problem)
+
+    def refused(self) -> ScenarioError:
+        return ScenarioError(self.problems, self.details)
 
     def fields(
         self,
@@ -381,8 +399,7 @@ def _read_participants(
             continue
         participants.append(participant)
         if card is not None:
-            for problem in participant_problems(card, participant, where=where):
-                reader.problems.append(str(problem))
+            reader.add_rules(participant_problems(card, participant, where=where))
         if participant.id in first_use:
             reader.add(where, f"id {participant.id} is already used by {first_use[participant.id]}")
         else:
@@ -403,17 +420,17 @@ def parse_scenario(data: object) -> Scenario:
         required=("kpis", "competencies", "participants"),
     )
     if top is None:
-        raise ScenarioError(reader.problems)
+        raise reader.refused()
     if "description" in top:
         reader.text(top["description"], "description")
     card = _read_scorecard(reader, top)
     if card is not None:
-        reader.problems += [str(problem) for problem in scorecard_problems(card)]
+        reader.add_rules(scorecard_problems(card))
     participants = (
         _read_participants(reader, top["participants"], card) if "participants" in top else []
     )
     if reader.problems or card is None:
-        raise ScenarioError(reader.problems)
+        raise reader.refused()
     return Scenario(card, participants)
 
 
@@ -447,7 +464,7 @@ def scorecard_from_dict(data: object, *, ignore: Collection[str] = ()) -> Scorec
     )
     card = None if top is None else _read_scorecard(reader, top)
     if card is not None:
-        reader.problems += [str(problem) for problem in scorecard_problems(card)]
+        reader.add_rules(scorecard_problems(card))
     if reader.problems or card is None:
-        raise ScenarioError(reader.problems)
+        raise reader.refused()
     return card

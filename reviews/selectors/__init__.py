@@ -12,6 +12,7 @@ from .assessments import (
     submitted_self_assessment,
 )
 from .cycles import (
+    actuals_example_rows,
     actuals_upload_cycle_get,
     cycle_get,
     cycle_list,
@@ -19,6 +20,7 @@ from .cycles import (
     cycle_review_get,
     cycles_led_by,
     is_leader_in_cycle,
+    overlapping_participations,
     team_cycle_get,
 )
 from .dashboard import CycleSummary, Step, hr_dashboard
@@ -66,6 +68,7 @@ __all__ = [
     "Task",
     "WrittenFeedback",
     "actuals_by_item",
+    "actuals_example_rows",
     "actuals_upload_cycle_get",
     "computation_jobs",
     "cycle_get",
@@ -86,6 +89,7 @@ __all__ = [
     "is_leader_in_cycle",
     "item_names",
     "items_by_key",
+    "overlapping_participations",
     "peer_aggregates",
     "peer_candidates",
     "peer_request_get",

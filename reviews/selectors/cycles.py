@@ -10,6 +10,8 @@ from appraisal.models import Person
 from appraisal.selectors import person_for_user
 from reviews import permissions
 from reviews.models import (
+    Assessment,
+    AssessmentRole,
     Cycle,
     Phase,
     PhaseChange,
@@ -70,3 +72,41 @@ def actuals_upload_cycle_get(*, user, pk: int) -> tuple[Cycle, int | None]:
     if not is_leader_in_cycle(cycle=cycle, person=leader):
         raise Http404
     return cycle, leader.pk
+
+
+def overlapping_participations(*, cycle: Cycle, person_ids) -> list[tuple[Cycle, list[Person]]]:
+    """The other cycles, not closed, whose period overlaps `cycle`'s and in which some of
+    these people are already reviewed, each with those people (cycles by period, people
+    by name). The one rule of "overlapping": the periods share at least one day."""
+    reviews = (
+        Review.objects.filter(
+            person_id__in=list(person_ids),
+            cycle__period_start__lte=cycle.period_end,
+            cycle__period_end__gte=cycle.period_start,
+        )
+        .exclude(cycle=cycle)
+        .exclude(cycle__phase=Phase.CLOSED)
+        .select_related("cycle", "person__user")
+        .order_by("cycle__period_start", "cycle_id")
+    )
+    grouped: dict[int, tuple[Cycle, list[Person]]] = {}
+    for review in reviews:
+        grouped.setdefault(review.cycle_id, (review.cycle, []))[1].append(review.person)
+    return [(other, sorted(people, key=str)) for other, people in grouped.values()]
+
+
+def actuals_example_rows(*, cycle: Cycle, leader_id: int | None) -> list[tuple[str, str]]:
+    """(PM, KPI key) for every actual an upload to this cycle may still write: each PM of
+    the cycle (a leader's own reports only) whose self-assessment is not submitted, by
+    every KPI of the cycle's scorecard. Two queries."""
+    submitted = Assessment.objects.filter(
+        review__cycle=cycle, role=AssessmentRole.SELF, submitted_at__isnull=False
+    )
+    reviews = Review.objects.filter(cycle=cycle).exclude(pk__in=submitted.values("review_id"))
+    if leader_id is not None:
+        reviews = reviews.filter(leader_id=leader_id)
+    pms = list(
+        reviews.order_by("person__employee_id").values_list("person__employee_id", flat=True)
+    )
+    kpis = list(cycle.kpi_items.order_by("position").values_list("kpi__key", flat=True))
+    return [(pm, kpi) for pm in pms for kpi in kpis]

@@ -1,6 +1,6 @@
 """The review cycle's pages, one module per noun; every view is here too, for the URLs."""
 
-from .actuals import actuals_upload
+from .actuals import actuals_upload, actuals_upload_example
 from .assessments import (
     actual_verify,
     leader_review,
@@ -45,6 +45,7 @@ from .results import (
 __all__ = [
     "actual_verify",
     "actuals_upload",
+    "actuals_upload_example",
     "cycle_advance",
     "cycle_assessment_reopen",
     "cycle_audit",

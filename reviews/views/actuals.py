@@ -4,14 +4,29 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from appraisal.selectors import person_for_user
 from reviews import selectors, services
 from reviews.forms import ActualsUploadForm
-from reviews.imports import ActualsRejected, actuals_import
+from reviews.imports import (
+    ActualsRejected,
+    actuals_example_csv,
+    actuals_example_xlsx,
+    actuals_import,
+)
+
+EXAMPLE_FORMATS = {
+    "csv": (actuals_example_csv, "text/csv; charset=utf-8"),
+    "xlsx": (
+        actuals_example_xlsx,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ),
+}
 
 
 @login_required
@@ -51,3 +66,17 @@ def actuals_upload(request, pk: int):
         },
         status=400 if (errors or problems) else 200,
     )
+
+
+@login_required
+@require_GET
+def actuals_upload_example(request, pk: int, file_format: str):
+    """An example file for this cycle's upload page: its PMs (a leader's own reports) by
+    its KPIs, values blank; whoever may upload may download it."""
+    cycle, leader_id = selectors.actuals_upload_cycle_get(user=request.user, pk=pk)
+    write, content_type = EXAMPLE_FORMATS[file_format]
+    rows = selectors.actuals_example_rows(cycle=cycle, leader_id=leader_id)
+    response = HttpResponse(write(rows), content_type=content_type)
+    filename = f"actuals-{slugify(cycle.name) or cycle.pk}.{file_format}"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -27,6 +27,7 @@ from reviews.views.common import (
     form_problems,
     hr_required,
 )
+from reviews.views.overlaps import warn_overlapping_cycles
 
 # --- HR: cycles -----------------------------------------------------------------------------
 
@@ -127,6 +128,7 @@ def cycle_participants_add(request, pk: int):
     except services.ReviewError as error:
         return _cycle_page(request, selectors.cycle_get(pk=pk), problems=error.problems)
     messages.success(request, _("%(count)s participant(s) added.") % {"count": len(added)})
+    warn_overlapping_cycles(request, cycle=cycle, person_ids=[r.person_id for r in added])
     return redirect("reviews:cycle_detail", pk=cycle.pk)
 
 

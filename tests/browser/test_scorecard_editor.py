@@ -68,6 +68,9 @@ def test_a_save_that_breaks_a_rule_is_refused_with_the_item_named(page, demo_com
 
     problems = page.locator("#template-problems")
     expect(problems).to_contain_text("Nothing was saved")
-    expect(problems).to_contain_text("support_tickets_per_1k_users")
+    name = template.kpi_items.get(kpi__key="support_tickets_per_1k_users").kpi.name
+    expect(problems).to_contain_text(
+        f"{name}: the threshold must be above the target for a lower-is-better KPI"
+    )
     template.refresh_from_db()
     assert template.kpi_items.get(kpi__key="support_tickets_per_1k_users").threshold == 12

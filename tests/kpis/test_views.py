@@ -136,8 +136,11 @@ def test_a_refused_save_lists_the_problems_and_changes_nothing(org, ecommerce, c
     content = response.content.decode()
     assert response.status_code == 400
     assert "Nothing was saved" in content
-    assert "item weights sum to 105, not 100" in content
-    assert "complaint_rate" in content
+    assert "KPI weights must add up to 100; they add up to 105.00 now." in content
+    assert (
+        "User complaints per 1k users: the threshold must be above the target for a "
+        "lower-is-better KPI; it is 1.2, the target 1.5."
+    ) in content
     assert template_to_dict(template_queryset().get(pk=ecommerce.pk)) == before
 
 
