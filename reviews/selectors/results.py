@@ -15,7 +15,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from appraisal.models import Person, Team
-from reviews import permissions
+from reviews import formulas, permissions
 from reviews.explanations import unpack
 from reviews.models import (
     Calibration,
@@ -245,7 +245,11 @@ def grade_distribution(*, cycle: Cycle) -> list[GradeShare]:
         total += count
     shares = []
     for grade, count in counts.items():
-        percent = (Decimal(100) * count / total).quantize(Decimal("0.1")) if total else Decimal(0)
+        percent = (
+            (Decimal(100) * count / total).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+            if total
+            else Decimal(0)
+        )
         quota = quotas.get(grade)
         shares.append(
             GradeShare(
@@ -279,17 +283,6 @@ def team_history(*, leader: Person):
     )
 
 
-def _points_text(value) -> str:
-    if value is None:
-        return ""
-    number = Decimal(str(value))
-    return (
-        str(number.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)).rstrip("0").rstrip(".")
-        if number != number.to_integral_value()
-        else str(number.quantize(Decimal(1)))
-    )
-
-
 def explained_result(*, review: Review, result, items: tuple[dict, dict] | None = None) -> dict:
     """The stored explanation with names, ready for the result page and its charts.
     `items`: what items_by_key(review.cycle) returned, when the caller has it already.
@@ -300,7 +293,7 @@ def explained_result(*, review: Review, result, items: tuple[dict, dict] | None 
     Cached under the result's digest, which changes whenever the computation writes other
     values (the explanation included), and the language of the names: a key that cannot
     go stale. The timeout only bounds how long a renamed catalog KPI keeps its old name."""
-    key = f"explained-result:{result.pk}:{result.digest}:{get_language()}"
+    key = f"explained-result:{EXPLANATION_SHAPE}:{result.pk}:{result.digest}:{get_language()}"
     if not result.digest:
         return _explained_result(review=review, result=result, items=items)
     return cache.get_or_set(
@@ -311,11 +304,15 @@ def explained_result(*, review: Review, result, items: tuple[dict, dict] | None 
 
 
 EXPLANATION_CACHE_SECONDS = 24 * 3600
+# Bumped when the explained result changes shape (2: formulas in words), so a page never
+# reads a cached entry written by older code.
+EXPLANATION_SHAPE = 2
 
 
 def _explained_result(*, review: Review, result, items: tuple[dict, dict] | None) -> dict:
     kpi_items, competency_items = items or items_by_key(review.cycle)
     x = unpack(result.explanation, kpi_items=kpi_items, competency_items=competency_items)
+    scale = review.cycle.scoring_card.scale
     kpis = []
     for step in x.get("kpis", []):
         item = kpi_items.get(step["key"])
@@ -324,10 +321,9 @@ def _explained_result(*, review: Review, result, items: tuple[dict, dict] | None
                 **step,
                 "name": item.kpi.localized_name if item else step["key"],
                 "unit": item.kpi.get_unit_display() if item else "",
-                "points_text": _points_text(step.get("points")),
-                "progress_text": _points_text(step.get("progress")),
             }
         )
+        kpis[-1]["formula"] = formulas.kpi_formula(kpis[-1], x.get("stretch_cap"))
     source_labels = {"self": _("Self"), "leader": _("Leader"), "peer": _("Peers (mean)")}
     competencies = []
     radar = {"labels": [], "self": [], "leader": [], "peer": []}
@@ -335,7 +331,16 @@ def _explained_result(*, review: Review, result, items: tuple[dict, dict] | None
         item = competency_items.get(step["key"])
         name = item.competency.localized_name if item else step["key"]
         sources = [
-            {**source, "label": source_labels.get(source["source"], source["source"])}
+            {
+                **source,
+                "label": source_labels.get(source["source"], source["source"]),
+                "words": "" if source["is_present"] else formulas.source_words(source),
+                "formula": formulas.normalised_formula(
+                    source["rating"], source["normalised"], scale
+                )
+                if source["is_present"]
+                else "",
+            }
             for source in step["sources"]
         ]
         competencies.append(
@@ -343,7 +348,10 @@ def _explained_result(*, review: Review, result, items: tuple[dict, dict] | None
                 **step,
                 "name": name,
                 "sources": sources,
-                "score_text": _points_text(step.get("score")),
+                "formula": formulas.weighted_mean(
+                    [(s["weight"], s["normalised"]) for s in step["sources"] if s["is_present"]],
+                    step.get("score"),
+                ),
             }
         )
         by_source = {source["source"]: source for source in step["sources"]}
@@ -355,15 +363,12 @@ def _explained_result(*, review: Review, result, items: tuple[dict, dict] | None
                 if source and (key != "peer" or source.get("is_present"))
                 else None
             )
-            radar[key].append(None if rating is None else float(Decimal(str(rating))))
+            radar[key].append(_chart_value(rating))
     attainment = {
         "labels": [row["name"] for row in kpis],
-        "points": [
-            None if row.get("points") is None else float(Decimal(str(row["points"])))
-            for row in kpis
-        ],
+        "points": [_chart_value(row.get("points")) for row in kpis],
     }
-    return {
+    explained = {
         "kpis": kpis,
         "competencies": competencies,
         "kpi_section": x.get("kpi_section", {}),
@@ -376,8 +381,31 @@ def _explained_result(*, review: Review, result, items: tuple[dict, dict] | None
         "stretch_cap": x.get("stretch_cap"),
         "unrounded_final": x.get("unrounded_final"),
         "final_score": x.get("final_score"),
-        "scale": review.cycle.scoring_card.scale,
+        "scale": scale,
         "min_peers": review.cycle.scoring_card.min_peer_responses,
         "radar": radar,
         "attainment": attainment,
     }
+    explained["kpi_section"] = {
+        **explained["kpi_section"],
+        "formula": formulas.weighted_mean(
+            [(row["weight"], row["points"]) for row in kpis if row["status"] != "excused"],
+            explained["kpi_section"].get("score"),
+        ),
+    }
+    explained["competency_section"] = {
+        **explained["competency_section"],
+        "formula": formulas.weighted_mean(
+            [(row["weight"], row["score"]) for row in competencies if row["score"] is not None],
+            explained["competency_section"].get("score"),
+        ),
+    }
+    explained["formulas"] = formulas.final_formulas(explained)
+    return explained
+
+
+def _chart_value(value) -> float | None:
+    """A chart's figure, two decimals like the tables (its tooltip shows it as it is)."""
+    if value is None:
+        return None
+    return float(Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))

@@ -13,11 +13,12 @@ from __future__ import annotations
 from html import escape as _escape
 
 from django import template
-from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils.formats import localize
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
+
+from reviews.formulas import figure
 
 register = template.Library()
 
@@ -184,9 +185,9 @@ def result_rows(context, results, *, grades, is_calibrating=False, query=""):
             f"      <td>{_text(review.team.name)} "
             f'<small class="text-body-secondary">#{_text_or_dash(result.team_rank)}</small></td>\n'
             f"      <td>{_text(review.leader.name)}</td>\n"
-            f"      <td>{_text_or_dash(floatformat(result.kpi_score, 2))}</td>"
-            f"<td>{_text_or_dash(floatformat(result.competency_score, 2))}</td>\n"
-            f"      <td><strong>{_text_or_dash(result.final_score)}</strong></td>\n"
+            f"      <td>{_escape(figure(result.kpi_score))}</td>"
+            f"<td>{_escape(figure(result.competency_score))}</td>\n"
+            f"      <td><strong>{_escape(figure(result.final_score))}</strong></td>\n"
             f"      <td>{grade}</td>\n"
             f"      <td>{form}</td>\n"
             "    </tr>\n  "

@@ -1,5 +1,7 @@
 from django import template
 
+from reviews import formulas
+
 register = template.Library()
 
 
@@ -18,3 +20,22 @@ def item_at(sequence, index):
         return sequence[index]
     except (IndexError, TypeError, KeyError):
         return None
+
+
+@register.filter
+def figure(value):
+    """`{{ score|figure }}`: a score, points, percentage, mean or weight with two decimals
+    in the active language's format, "—" when there is none (reviews.formulas.figure)."""
+    return formulas.figure(value)
+
+
+@register.filter
+def entered(value):
+    """`{{ actual|entered }}`: an input as it was entered, without trailing zeros."""
+    return formulas.entered(value)
+
+
+@register.filter
+def exact(value):
+    """`{{ value|exact }}`: a computed value with every decimal the computation kept."""
+    return formulas.exact(value)
