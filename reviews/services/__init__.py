@@ -2,14 +2,20 @@
 first, writes with `update_fields`, records its audit entry (`reviews.audit`) and sends
 e-mail only after commit."""
 
-from .actuals import ActualInput, actual_problems, actual_verify, actuals_report
+from .actuals import (
+    ActualInput,
+    Verification,
+    Verify,
+    actual_problems,
+    actuals_report,
+    actuals_verify,
+)
 from .assessments import (
     PHASE_OF_ROLE,
     TEXT_FIELDS,
     assessment_get_or_create,
     assessment_reopen,
     assessment_save,
-    review_adjust,
 )
 from .common import (
     EditConflict,
@@ -18,6 +24,7 @@ from .common import (
     check_leader_can_edit,
     email_on_commit,
     names_listed,
+    review_conflict,
     within_deadline,
 )
 from .computations import compute_request
@@ -30,6 +37,7 @@ from .cycles import (
     next_phase,
     notify_opened,
 )
+from .leader_reviews import Adjustment, UnverifiedActuals, leader_review_save
 from .participants import cycle_add_participants, cycle_remove_participant
 from .peers import (
     MAX_PEERS,
@@ -46,12 +54,16 @@ __all__ = [
     "PHASE_OF_ROLE",
     "TEXT_FIELDS",
     "ActualInput",
+    "Adjustment",
     "EditConflict",
     "PhaseBlocked",
     "ReviewError",
+    "UnverifiedActuals",
+    "Verification",
+    "Verify",
     "actual_problems",
-    "actual_verify",
     "actuals_report",
+    "actuals_verify",
     "assessment_get_or_create",
     "assessment_reopen",
     "assessment_save",
@@ -66,6 +78,7 @@ __all__ = [
     "cycle_open",
     "cycle_remove_participant",
     "email_on_commit",
+    "leader_review_save",
     "names_listed",
     "next_phase",
     "notify_opened",
@@ -74,6 +87,6 @@ __all__ = [
     "peer_requests_approve",
     "result_acknowledge",
     "result_calibrate",
-    "review_adjust",
+    "review_conflict",
     "within_deadline",
 ]

@@ -28,6 +28,17 @@ class EditConflict(ReviewError):  # noqa: N818 - a lost-update guard, named for 
     """Someone saved the record after this editor loaded it: nothing was overwritten."""
 
 
+def review_conflict() -> EditConflict:
+    """The refusal of a save from a leader's review page read before someone else saved."""
+    return EditConflict(
+        _(
+            "Someone saved this review after you opened it, perhaps in another tab or window. "
+            "Nothing was saved: reload the page to see what they saved, then make your "
+            "changes again."
+        )
+    )
+
+
 def names_listed(people, limit: int = 10) -> str:
     names = sorted(str(person) for person in people)
     shown = ", ".join(names[:limit])
