@@ -46,8 +46,13 @@ def actuals_report(*, review: Review, actor: Person, actuals: dict[int, ActualIn
         actual = existing.get(item_id)
         before = {"reported_value": None, "evidence": ""}
         if actual is None:
+            # Version 1: a page that read "no actual here" (version 0) is stale now.
             KpiActual.objects.create(
-                review=review, item_id=item_id, reported_value=given.value, evidence=given.evidence
+                review=review,
+                item_id=item_id,
+                reported_value=given.value,
+                evidence=given.evidence,
+                version=1,
             )
         elif (actual.reported_value, actual.evidence) != (given.value, given.evidence):
             before = {"reported_value": actual.reported_value, "evidence": actual.evidence}

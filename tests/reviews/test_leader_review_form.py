@@ -393,3 +393,21 @@ def test_the_removed_urls_are_gone(review):
 
     for path in ("verify", "adjust"):
         assert client.post(f"/reviews/{review.pk}/lead/{path}/", {}).status_code == 404
+
+
+def test_an_actual_reported_after_the_page_was_read_makes_it_stale(review):
+    fifth = kpis(review)[4]
+    stale = everything(review, **{f"verify-{fifth.pk}": "excuse", f"excuse-{fifth.pk}": "n/a"})
+    KpiActual.objects.filter(review=review, item=fifth).delete()
+    stale[f"actual_version-{fifth.pk}"] = "0"  # the page read no actual for it
+    services.actuals_report(
+        review=review,
+        actor=review.person,
+        actuals={fifth.pk: services.ActualInput(Decimal(9), "late export")},
+    )
+    before = state(review)
+
+    response = save(review, stale)
+
+    assert response.status_code == 409
+    assert state(review) == before
