@@ -20,7 +20,7 @@ from reviews.models import (
     Phase,
     Review,
 )
-from reviews.services import TEXT_FIELDS, ActualInput
+from reviews.services import TEXT_FIELDS, ActualInput, Adjustment, Verification, Verify
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -348,38 +348,72 @@ class AssessmentForm(forms.Form):
         return data
 
 
-class VerifyActualForm(forms.Form):
-    """The leader verifies (or corrects) one of the cycle's KPI actuals, or excuses it."""
+PAGE_OUT_OF_DATE = gettext_lazy("The page is out of date: reload it and try again.")
 
-    item = ChoiceOfField(
-        label=gettext_lazy("KPI"),
-        queryset=CycleKpi.objects.none(),
-        error_messages={"invalid_choice": gettext_lazy("This KPI is not in the cycle.")},
+
+class LeaderReviewForm(AssessmentForm):
+    """The leader's whole page: the assessment's draft (see AssessmentForm), each KPI's
+    verification, the adjustment and its reason, with the versions they were read at.
+
+    A KPI's verification is `verify-<item>` (a `services.Verify` choice), with
+    `corrected-<item>` (a number in the active language's format), `excuse-<item>` and
+    `actual_version-<item>`; a KPI not posted is left as it is, and so is the adjustment."""
+
+    review_version = forms.IntegerField(
+        required=False, min_value=0, max_value=2**31 - 1, widget=forms.HiddenInput
     )
-    verified_value = NumberField(
-        label=gettext_lazy("Verified value"), required=False, max_digits=16, decimal_places=4
-    )
-    excused_reason = forms.CharField(
-        label=gettext_lazy("Reason to excuse"), max_length=2000, required=False
-    )
-
-    def __init__(self, *args, cycle: Cycle, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["item"].queryset = cycle.kpi_items.select_related("kpi")
-
-
-class AdjustForm(forms.Form):
-    """The leader's adjustment in points (blank is 0) and its reason."""
-
     adjustment = NumberField(
-        label=gettext_lazy("Points"), required=False, max_digits=6, decimal_places=2
+        label=gettext_lazy("Adjustment"), required=False, max_digits=6, decimal_places=2
     )
     adjustment_reason = forms.CharField(
-        label=gettext_lazy("Reason"), max_length=2000, required=False
+        label=gettext_lazy("Reason for the adjustment"), max_length=2000, required=False
     )
+    confirm_unverified = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
-    def clean_adjustment(self):
-        return self.cleaned_data["adjustment"] or Decimal(0)
+    def clean(self):
+        data = super().clean()
+        problems = []
+        verifications = {}
+        for item in self.kpis:
+            verification, problem = self._verification(item)
+            if problem:
+                problems.append(problem)
+            elif verification is not None:
+                verifications[item.pk] = verification
+        adjustment = None
+        if "adjustment" in self.data and "adjustment" in data:
+            if data.get("review_version") is None:
+                problems.append(PAGE_OUT_OF_DATE)
+            else:
+                adjustment = Adjustment(
+                    points=data["adjustment"] or Decimal(0),
+                    reason=data.get("adjustment_reason", ""),
+                    version=data["review_version"],
+                )
+        if problems:
+            raise forms.ValidationError(problems)
+        data.update(verifications=verifications, adjustment=adjustment)
+        return data
+
+    def _verification(self, item: CycleKpi) -> tuple[Verification | None, str]:
+        """The posted verification of one KPI (None when not posted), or its problem."""
+        verify = self.data.get(f"verify-{item.pk}")
+        if verify is None:
+            return None, ""
+        if verify not in Verify.CHOICES:
+            return None, _("%(item)s: choose confirm, correct or excuse.") % {"item": item.kpi}
+        version = str(self.data.get(f"actual_version-{item.pk}", ""))
+        if not (version.isascii() and version.isdigit() and len(version) < 10):
+            return None, str(PAGE_OUT_OF_DATE)
+        value = None
+        if verify == Verify.CORRECT:
+            field = NumberField(required=False, max_digits=16, decimal_places=4)
+            try:
+                value = field.clean(self.data.get(f"corrected-{item.pk}", ""))
+            except forms.ValidationError as error:
+                return None, f"{item.kpi}: {' '.join(error.messages)}"
+        reason = (self.data.get(f"excuse-{item.pk}") or "").strip()[:2000]
+        return Verification(verify=verify, version=int(version), value=value, reason=reason), ""
 
 
 class NominatePeersForm(forms.Form):

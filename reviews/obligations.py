@@ -21,6 +21,8 @@ from .models import (
     Assessment,
     AssessmentRole,
     Cycle,
+    CycleKpi,
+    KpiActual,
     PeerRequest,
     PeerRequestStatus,
     Phase,
@@ -65,6 +67,35 @@ def lacks_result() -> Q:
 # nomination the leader (or HR) has not approved yet.
 PEER_ANSWER_OWED = Q(status=PeerRequestStatus.APPROVED)
 NOMINATION_WAITING = Q(status=PeerRequestStatus.NOMINATED)
+
+
+# On a KpiActual queryset: the leader confirmed the reported value (the verified value is
+# set to it), corrected it (set to another) or excused the KPI (with a reason).
+ACTUAL_VERIFIED = Q(verified_value__isnull=False) | ~Q(excused_reason="")
+
+
+def verification_of(actual: KpiActual | None) -> str:
+    """What the leader did with an actual, as `ACTUAL_VERIFIED` reads it: "excused",
+    "corrected" (the verified value differs from the reported one), "confirmed", or ""
+    (not verified yet, or never reported)."""
+    if actual is None:
+        return ""
+    if actual.excused_reason:
+        return "excused"
+    if actual.verified_value is None:
+        return ""
+    return "confirmed" if actual.verified_value == actual.reported_value else "corrected"
+
+
+def unverified_kpis(review: Review) -> QuerySet[CycleKpi]:
+    """The review's KPIs whose actual the leader has not verified yet (reported or not):
+    submitting the leader's review with any of them asks for confirmation first."""
+    verified = KpiActual.objects.filter(review=review).filter(ACTUAL_VERIFIED)
+    return (
+        CycleKpi.objects.filter(cycle_id=review.cycle_id)
+        .exclude(pk__in=verified.values("item_id"))
+        .select_related("kpi")
+    )
 
 
 def self_assessments_owed(cycle: Cycle) -> QuerySet[Review]:

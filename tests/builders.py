@@ -146,6 +146,22 @@ def in_review_with_peers(review: Review, people: dict[str, Person], names=PEERS)
     review.cycle.refresh_from_db()
 
 
+def leader_save(review: Review, **kwargs):
+    """The leader saves their review page at the versions read now: `verifications`,
+    `adjustment`, `ratings` (none unless given), `texts`, `submit`; `actor` to try as
+    someone else."""
+    assessment = services.assessment_get_or_create(
+        review=review, assessor=review.leader, role=AssessmentRole.LEADER
+    )
+    return services.leader_review_save(
+        assessment=assessment,
+        actor=kwargs.pop("actor", review.leader),
+        version=assessment.version,
+        ratings=kwargs.pop("ratings", {}),
+        **kwargs,
+    )
+
+
 # --- cycles written directly, from the scoring scenarios --------------------------------------
 
 

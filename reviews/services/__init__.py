@@ -2,14 +2,20 @@
 first, writes with `update_fields`, records its audit entry (`reviews.audit`) and sends
 e-mail only after commit."""
 
-from .actuals import ActualInput, actual_problems, actual_verify, actuals_report
+from .actuals import (
+    ActualInput,
+    Verification,
+    Verify,
+    actual_problems,
+    actuals_report,
+    actuals_verify,
+)
 from .assessments import (
     PHASE_OF_ROLE,
     TEXT_FIELDS,
     assessment_get_or_create,
     assessment_reopen,
     assessment_save,
-    review_adjust,
 )
 from .common import (
     EditConflict,
@@ -17,9 +23,9 @@ from .common import (
     ReviewError,
     assessment_closed_reason,
     assessment_deadline,
-    check_leader_can_edit,
     email_on_commit,
     names_listed,
+    review_conflict,
     within_deadline,
 )
 from .computations import compute_request
@@ -32,6 +38,7 @@ from .cycles import (
     next_phase,
     notify_opened,
 )
+from .leader_reviews import Adjustment, UnverifiedActuals, leader_review_save
 from .participants import cycle_add_participants, cycle_remove_participant
 from .peers import (
     MAX_PEERS,
@@ -48,18 +55,21 @@ __all__ = [
     "PHASE_OF_ROLE",
     "TEXT_FIELDS",
     "ActualInput",
+    "Adjustment",
     "EditConflict",
     "PhaseBlocked",
     "ReviewError",
+    "UnverifiedActuals",
+    "Verification",
+    "Verify",
     "actual_problems",
-    "actual_verify",
     "actuals_report",
+    "actuals_verify",
     "assessment_closed_reason",
     "assessment_deadline",
     "assessment_get_or_create",
     "assessment_reopen",
     "assessment_save",
-    "check_leader_can_edit",
     "compute_request",
     "cycle_add_participants",
     "cycle_advance",
@@ -70,6 +80,7 @@ __all__ = [
     "cycle_open",
     "cycle_remove_participant",
     "email_on_commit",
+    "leader_review_save",
     "names_listed",
     "next_phase",
     "notify_opened",
@@ -78,6 +89,6 @@ __all__ = [
     "peer_requests_approve",
     "result_acknowledge",
     "result_calibrate",
-    "review_adjust",
+    "review_conflict",
     "within_deadline",
 ]

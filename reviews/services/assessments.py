@@ -1,10 +1,9 @@
 """Assessments: a self, leader or peer assessment saved as a draft, submitted (locked),
-reopened by HR; the leader's adjustment. Each change is audited."""
+reopened by HR. Each change is audited."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -12,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from appraisal.models import Person
-from reviews.audit import audit_entry, audit_record, audit_record_many, change, changes_of
+from reviews.audit import audit_entry, audit_record_many, change, changes_of
 from reviews.models import (
     Assessment,
     AssessmentRole,
@@ -34,7 +33,6 @@ from .common import (
     ReviewError,
     assessment_closed_reason,
     assessment_deadline,
-    check_leader_can_edit,
     email_on_commit,
 )
 
@@ -272,34 +270,6 @@ def assessment_reopen(
     audit_record_many(entries)
     _notify_reopened(assessment, reason)
     return assessment
-
-
-@transaction.atomic
-def review_adjust(*, review: Review, actor: Person, points: Decimal, reason: str) -> Review:
-    review = Review.objects.select_for_update().select_related("cycle").get(pk=review.pk)
-    check_leader_can_edit(review, actor)
-    bound = review.cycle.scoring_card.max_adjustment
-    if not points.is_finite() or abs(points) > bound:
-        raise ReviewError(
-            _("The adjustment must be between -%(bound)s and %(bound)s points.") % {"bound": bound}
-        )
-    if points and not reason.strip():
-        raise ReviewError(_("Give a reason for the adjustment."))
-    before = {"adjustment": review.adjustment, "adjustment_reason": review.adjustment_reason}
-    review.adjustment = points
-    review.adjustment_reason = reason.strip() if points else ""
-    review.save(update_fields=["adjustment", "adjustment_reason"])
-    after = {"adjustment": review.adjustment, "adjustment_reason": review.adjustment_reason}
-    if before != after:
-        audit_record(
-            cycle=review.cycle,
-            review=review,
-            action=AuditAction.ADJUSTMENT_CHANGED,
-            actor=actor,
-            changes=changes_of("review", before, after),
-            reason=review.adjustment_reason,
-        )
-    return review
 
 
 def _notify_reopened(assessment: Assessment, reason: str) -> None:

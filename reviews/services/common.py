@@ -9,9 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from appraisal.models import Person
 from appraisal.tasks import email_people
-from reviews.models import Assessment, AssessmentRole, Cycle, Phase, Review
+from reviews.models import Assessment, AssessmentRole, Cycle, Phase
 
 
 class ReviewError(Exception):
@@ -28,6 +27,17 @@ class PhaseBlocked(ReviewError):  # noqa: N818 - a blocked move, not an error of
 
 class EditConflict(ReviewError):  # noqa: N818 - a lost-update guard, named for what happened
     """Someone saved the record after this editor loaded it: nothing was overwritten."""
+
+
+def review_conflict() -> EditConflict:
+    """The refusal of a save from a leader's review page read before someone else saved."""
+    return EditConflict(
+        _(
+            "Someone saved this review after you opened it, perhaps in another tab or window. "
+            "Nothing was saved: reload the page to see what they saved, then make your "
+            "changes again."
+        )
+    )
 
 
 def names_listed(people, limit: int = 10) -> str:
@@ -93,16 +103,3 @@ def assessment_closed_reason(assessment: Assessment, cycle: Cycle) -> str | None
             "deadline": timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M")
         }
     return None
-
-
-def check_leader_can_edit(review: Review, actor: Person) -> None:
-    """The PM's leader may change the review's actuals and adjustment while their own
-    assessment is open: in the review phase, or once HR has reopened it."""
-    if review.leader_id != actor.pk:
-        raise ReviewError(_("Only the PM's leader in this cycle can do that."))
-    leader_assessment = review.assessments.filter(role=AssessmentRole.LEADER).first() or Assessment(
-        review=review, assessor=actor, role=AssessmentRole.LEADER
-    )
-    reason = assessment_closed_reason(leader_assessment, review.cycle)
-    if reason:
-        raise ReviewError(reason)

@@ -1,4 +1,7 @@
+from decimal import Decimal, InvalidOperation
+
 from django import template
+from django.utils import formats
 
 from reviews import formulas
 
@@ -39,3 +42,20 @@ def entered(value):
 def exact(value):
     """`{{ value|exact }}`: a computed value with every decimal the computation kept."""
     return formulas.exact(value)
+
+
+@register.filter
+def number(value):
+    """`{{ value|number }}`: a number without trailing zeros (12.50 is 12.5, 3.0000 is 3)
+    in the active language's format, as people type it back into a number field; text
+    (a value typed and shown again) as it is, None as ""."""
+    if value is None or isinstance(value, str):
+        return value or ""
+    try:
+        value = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+    if not value.is_finite():
+        return str(value)
+    value = value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
+    return formats.number_format(value, use_l10n=True)

@@ -2,15 +2,10 @@
 
 from .actuals import actuals_upload, actuals_upload_example
 from .assessments import (
-    actual_verify,
-    leader_review,
-    leader_review_save,
-    leader_review_submit,
     peer_request,
     peer_request_decline,
     peer_request_save,
     peer_request_submit,
-    review_adjust,
     self_assessment,
     self_assessment_save,
     self_assessment_submit,
@@ -28,6 +23,7 @@ from .cycles import (
     cycle_participants_add,
 )
 from .home import home, my_team, team_cycle
+from .leader_review import leader_review, leader_review_save, leader_review_submit
 from .peers import peers, peers_approve, peers_nominate
 from .results import (
     cycle_results,
@@ -43,7 +39,6 @@ from .results import (
 )
 
 __all__ = [
-    "actual_verify",
     "actuals_upload",
     "actuals_upload_example",
     "cycle_advance",
@@ -77,7 +72,6 @@ __all__ = [
     "result_acknowledge",
     "result_calibrate",
     "result_detail",
-    "review_adjust",
     "review_audit",
     "self_assessment",
     "self_assessment_save",

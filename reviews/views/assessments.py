@@ -1,8 +1,9 @@
-"""The assessment pages: self-assessment, leader review, peer feedback, and their actions.
+"""The assessment pages: self-assessment and peer feedback, and their actions (the
+leader's review, one form of its own, is in `leader_review`).
 
-Each page is a GET; its actions post to their own URLs (save a draft, submit, and on the
-leader's page verify an actual and adjust), and a refused action shows the page again
-(400, or 409 when someone saved first) with what to fix."""
+Each page is a GET; its actions post to their own URLs (save a draft, submit), and a
+refused action shows the page again (400, or 409 when someone saved first) with what to
+fix."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from reviews import permissions, selectors, services
-from reviews.forms import AdjustForm, AssessmentForm, ReasonForm, VerifyActualForm
+from reviews.forms import AssessmentForm, ReasonForm
 from reviews.models import Assessment, AssessmentRole, PeerRequest, Review
 from reviews.views.common import _actor, form_problems
 
@@ -211,126 +212,6 @@ def self_assessment_save(request, pk: int):
 def self_assessment_submit(request, pk: int):
     """Submit the self-assessment, which locks it."""
     return _self_assessment_post(request, pk, submit=True)
-
-
-# --- the leader's review --------------------------------------------------------------------
-
-
-def _leader_review_get(request, pk: int) -> tuple[Review, Assessment]:
-    """The review and the leader's assessment, for the PM's leader; 404 for anyone else."""
-    review = selectors.review_get(user=request.user, pk=pk)
-    if not permissions.can_lead_review(request.user, review):
-        raise Http404
-    assessment = services.assessment_get_or_create(
-        review=review, assessor=review.leader, role=AssessmentRole.LEADER
-    )
-    return review, assessment
-
-
-def _leader_extra(review: Review):
-    def extra() -> dict:
-        self_assessment = selectors.submitted_self_assessment(review=review)
-        card = review.cycle.scoring_card
-        return {
-            "actuals": selectors.actuals_by_item(review),
-            "self_assessment": self_assessment,
-            "self_ratings": selectors.ratings_by_item(self_assessment),
-            "peer_aggregates": selectors.peer_aggregates(review=review),
-            "feedback": selectors.written_feedback(review=review),
-            "min_peers": card.min_peer_responses,
-            "max_adjustment": card.max_adjustment,
-        }
-
-    return extra
-
-
-def _leader_page(request, review: Review, assessment: Assessment, *, problems=()):
-    return _assessment_page(
-        request,
-        review=review,
-        assessment=assessment,
-        template="reviews/leader_review.html",
-        extra=_leader_extra(review)(),
-        problems=problems,
-    )
-
-
-@login_required
-@require_GET
-def leader_review(request, pk: int):
-    review, assessment = _leader_review_get(request, pk)
-    return _leader_page(request, review, assessment)
-
-
-def _leader_review_post(request, pk: int, *, submit: bool):
-    review, assessment = _leader_review_get(request, pk)
-    return _assessment_save(
-        request,
-        review=review,
-        assessment=assessment,
-        template="reviews/leader_review.html",
-        extra=_leader_extra(review),
-        submit=submit,
-        page_url=reverse("reviews:leader_review", args=[review.pk]),
-    )
-
-
-@login_required
-@require_POST
-def leader_review_save(request, pk: int):
-    """Save the leader's draft ratings and comment (autosave and "Save draft")."""
-    return _leader_review_post(request, pk, submit=False)
-
-
-@login_required
-@require_POST
-def leader_review_submit(request, pk: int):
-    """Submit the leader's review, which locks it."""
-    return _leader_review_post(request, pk, submit=True)
-
-
-@login_required
-@require_POST
-def actual_verify(request, pk: int):
-    """The leader verifies, corrects or excuses one of the PM's KPI actuals."""
-    review, assessment = _leader_review_get(request, pk)
-    form = VerifyActualForm(request.POST, cycle=review.cycle)
-    if not form.is_valid():
-        return _leader_page(request, review, assessment, problems=form_problems(form))
-    item = form.cleaned_data["item"]
-    try:
-        services.actual_verify(
-            review=review,
-            item=item,
-            actor=_actor(request),
-            value=form.cleaned_data["verified_value"],
-            excused_reason=form.cleaned_data["excused_reason"],
-        )
-    except services.ReviewError as error:
-        return _leader_page(request, review, assessment, problems=error.problems)
-    messages.success(request, _("%(kpi)s updated.") % {"kpi": item.kpi})
-    return redirect("reviews:leader_review", pk=review.pk)
-
-
-@login_required
-@require_POST
-def review_adjust(request, pk: int):
-    """The leader adjusts the score by a few points, with a reason."""
-    review, assessment = _leader_review_get(request, pk)
-    form = AdjustForm(request.POST)
-    if not form.is_valid():
-        return _leader_page(request, review, assessment, problems=form_problems(form))
-    try:
-        services.review_adjust(
-            review=review,
-            actor=_actor(request),
-            points=form.cleaned_data["adjustment"],
-            reason=form.cleaned_data["adjustment_reason"],
-        )
-    except services.ReviewError as error:
-        return _leader_page(request, review, assessment, problems=error.problems)
-    messages.success(request, _("Adjustment saved."))
-    return redirect("reviews:leader_review", pk=review.pk)
 
 
 # --- peer feedback --------------------------------------------------------------------------

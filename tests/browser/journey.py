@@ -194,13 +194,11 @@ class Journey:
         review = self.review()
         self.sign_in("zhou.min")
         page.locator(f'a[href="/reviews/{review.pk}/lead/"]').first.click()
-        mau = review.cycle.kpi_items.get(kpi__key="mau_growth")
-        page.locator(f"#verified-{mau.pk}").fill("18")
-        page.locator(f"form:has(#verified-{mau.pk}) button[type=submit]").click()
+        # One form: every actual confirmed, the adjustment, the ratings and the words.
+        for item in review.cycle.kpi_items.all():
+            page.locator(f"#verify-{item.pk}-confirm").check()
         page.locator("#adjustment").fill("-2")
         page.locator("#adjustment_reason").fill("Two late requirement reversals")
-        page.locator("#adjust-form button[type=submit]").click()
-        expect(page.locator("#adjustment")).to_have_value("-2")
         for item in review.cycle.competency_items.all():
             page.locator(f"#rating-{item.pk}-4").check()
         page.locator("#comment").fill("A solid quarter.")
@@ -209,11 +207,12 @@ class Journey:
         ).scroll_into_view_if_needed()
         expect(
             page.locator(f"#context-{review.cycle.competency_items.first().pk}")
-        ).to_contain_text("4.00")
+        ).to_contain_text("4 (")  # the peers' mean, without trailing zeros
         for username in PEERS:
             expect(page.locator("main")).not_to_contain_text(self.people[username].name)
         self.look("leader-review")
         page.locator("#assessment-submit").click()
+        accept_confirmation(page)
         expect(page.get_by_role("alert").first).to_contain_text(
             t(self.language, "Submitted. Thank you: your answers are now locked.")
         )
@@ -343,17 +342,19 @@ def setup_until(step: str, people: dict[str, Person]) -> None:
                 submit=True,
             )
     if "leader_verifies_rates_adjusts_and_submits" in done:
-        services.review_adjust(
-            review=review, actor=review.leader, points=Decimal(-2), reason="late reversals"
-        )
         mine = services.assessment_get_or_create(
             review=review, assessor=review.leader, role=AssessmentRole.LEADER
         )
-        services.assessment_save(
+        services.leader_review_save(
             assessment=mine,
             actor=review.leader,
             version=0,
             ratings={i.pk: 4 for i in items},
+            verifications={
+                actual.item_id: services.Verification("confirm", actual.version)
+                for actual in review.actuals.all()
+            },
+            adjustment=services.Adjustment(Decimal(-2), "late reversals", review.version),
             submit=True,
         )
     if "hr_computes_calibrates_and_publishes" in done:

@@ -18,7 +18,7 @@ from reviews.models import (
     PeerRequestStatus,
     Phase,
 )
-from tests.builders import PEERS, load_into_cycle
+from tests.builders import PEERS, leader_save, load_into_cycle
 from tests.factories import make_hr
 
 pytestmark = pytest.mark.django_db
@@ -225,7 +225,10 @@ def test_a_verified_actual_is_recorded(lin_review, people):
     to_review_phase(lin_review, people)
     mau = lin_review.cycle.kpi_items.get(kpi__key="mau_growth")
 
-    services.actual_verify(review=lin_review, item=mau, actor=people["zhou.min"], value=Decimal(17))
+    leader_save(
+        lin_review,
+        verifications={mau.pk: services.Verification("correct", 0, value=Decimal(17))},
+    )
 
     entry = only(AuditAction.ACTUAL_VERIFIED)
     assert (entry.actor, entry.subject) == (people["zhou.min"], {"kpi": mau.pk})
@@ -235,9 +238,7 @@ def test_a_verified_actual_is_recorded(lin_review, people):
 def test_an_adjustment_is_recorded_with_its_reason(lin_review, people):
     to_review_phase(lin_review, people)
 
-    services.review_adjust(
-        review=lin_review, actor=people["zhou.min"], points=Decimal(-2), reason="late reversals"
-    )
+    leader_save(lin_review, adjustment=services.Adjustment(Decimal(-2), "late reversals", 0))
 
     entry = only(AuditAction.ADJUSTMENT_CHANGED)
     assert entry.reason == "late reversals"
@@ -347,10 +348,8 @@ def test_an_acknowledgement_is_recorded_with_its_comment(calibrating):
 def test_a_refused_action_writes_no_entry(lin_review, people):
     count = AuditEntry.objects.count()
 
-    with pytest.raises(services.ReviewError):
-        services.review_adjust(
-            review=lin_review, actor=people["zhou.min"], points=Decimal(-2), reason="x"
-        )
+    with pytest.raises(services.ReviewError):  # the cycle is not in review yet
+        leader_save(lin_review, adjustment=services.Adjustment(Decimal(-2), "x", 0))
 
     assert AuditEntry.objects.count() == count
 

@@ -23,7 +23,7 @@ from reviews.models import (
     Rating,
 )
 from reviews.selectors import peer_aggregates
-from tests.builders import HR, PEERS, build_cycle, in_review_with_peers
+from tests.builders import HR, PEERS, build_cycle, in_review_with_peers, leader_save
 
 pytestmark = pytest.mark.django_db
 
@@ -390,8 +390,12 @@ def test_the_leader_corrects_an_actual_and_both_values_are_kept(lin_review, peop
         submit=True,
     )
     in_review_with_peers(lin_review, people)
+    version = KpiActual.objects.get(review=lin_review, item=mau).version
 
-    services.actual_verify(review=lin_review, item=mau, actor=people["zhou.min"], value=Decimal(17))
+    leader_save(
+        lin_review,
+        verifications={mau.pk: services.Verification("correct", version, value=Decimal(17))},
+    )
 
     actual = KpiActual.objects.get(review=lin_review, item=mau)
     assert (actual.reported_value, actual.verified_value, actual.value) == (18, 17, 17)
@@ -402,12 +406,9 @@ def test_the_leader_excuses_a_kpi_with_a_reason(lin_review, people):
     in_review_with_peers(lin_review, people)
     nps = lin_review.cycle.kpi_items.get(kpi__key="nps")
 
-    services.actual_verify(
-        review=lin_review,
-        item=nps,
-        actor=people["zhou.min"],
-        value=None,
-        excused_reason="survey vendor outage",
+    leader_save(
+        lin_review,
+        verifications={nps.pk: services.Verification("excuse", 0, reason="vendor outage")},
     )
 
     assert KpiActual.objects.get(review=lin_review, item=nps).is_excused
@@ -422,13 +423,11 @@ def test_an_adjustment_out_of_bounds_or_without_reason_is_refused(
     in_review_with_peers(lin_review, people)
 
     with pytest.raises(services.ReviewError) as refused:
-        services.review_adjust(
-            review=lin_review, actor=people["zhou.min"], points=points, reason=reason
-        )
+        leader_save(lin_review, adjustment=services.Adjustment(points, reason, 0))
 
     assert message in refused.value.problems[0]
     lin_review.refresh_from_db()
-    assert lin_review.adjustment == 0
+    assert (lin_review.adjustment, lin_review.version) == (0, 0)
 
 
 def test_only_the_pms_leader_verifies_actuals(lin_review, people):
@@ -436,7 +435,9 @@ def test_only_the_pms_leader_verifies_actuals(lin_review, people):
     mau = lin_review.cycle.kpi_items.get(kpi__key="mau_growth")
 
     with pytest.raises(services.ReviewError):
-        services.actual_verify(
-            review=lin_review, item=mau, actor=people["sarah.johnson"], value=Decimal(99)
+        leader_save(
+            lin_review,
+            actor=people["sarah.johnson"],
+            verifications={mau.pk: services.Verification("correct", 0, value=Decimal(99))},
         )
     assert not KpiActual.objects.filter(review=lin_review, item=mau, verified_value=99).exists()

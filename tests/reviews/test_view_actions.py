@@ -104,8 +104,6 @@ def test_nobody_else_posts_a_self_assessment(people, lin_review, action, name):
         "self_assessment_submit",
         "leader_review_save",
         "leader_review_submit",
-        "actual_verify",
-        "review_adjust",
         "peers_nominate",
         "peers_approve",
     ],
@@ -126,7 +124,7 @@ def test_anonymous_posts_go_to_the_sign_in_page(client, lin_review, action):
     [
         ("self_assessment_save", "review"),
         ("leader_review_submit", "review"),
-        ("actual_verify", "review"),
+        ("leader_review_save", "review"),
         ("peers_approve", "review"),
         ("peer_request_decline", "request"),
     ],
@@ -164,19 +162,27 @@ def test_a_draft_cycles_self_assessment_is_not_open(people):
 # --- who may post: the leader's review ------------------------------------------------------
 
 
-def leader_posts(review) -> dict[str, dict]:
+def leader_page(review, **extra) -> dict:
+    """What the leader's page posts: every KPI's verification (none was reported: all
+    excused but one, corrected), the adjustment, the ratings and the words, at version 0."""
+    data = ratings(review, version="0", review_version="0", comment="Draft")
+    data |= {"adjustment": "-2", "adjustment_reason": "late reversals"}
+    for item in review.cycle.kpi_items.all():
+        data |= {f"verify-{item.pk}": "excuse", f"actual_version-{item.pk}": "0"}
+        data |= {f"excuse-{item.pk}": "not measured"}
     mau = review.cycle.kpi_items.get(kpi__key="mau_growth")
+    data |= {f"verify-{mau.pk}": "correct", f"corrected-{mau.pk}": "17.5"}
+    return data | extra
+
+
+def leader_posts(review) -> dict[str, dict]:
     return {
-        "leader_review_save": ratings(review, version="0", comment="Draft"),
-        "leader_review_submit": ratings(review, version="0", comment="Done"),
-        "actual_verify": {"item": mau.pk, "verified_value": "17.5"},
-        "review_adjust": {"adjustment": "-2", "adjustment_reason": "late reversals"},
+        "leader_review_save": leader_page(review),
+        "leader_review_submit": leader_page(review, comment="Done"),
     }
 
 
-@pytest.mark.parametrize(
-    "action", ["leader_review_save", "leader_review_submit", "actual_verify", "review_adjust"]
-)
+@pytest.mark.parametrize("action", ["leader_review_save", "leader_review_submit"])
 def test_the_leader_posts_each_action(people, in_review, action):
     before = snapshot(in_review)
 
@@ -188,9 +194,7 @@ def test_the_leader_posts_each_action(people, in_review, action):
     assert snapshot(in_review)["audit"] > before["audit"]
 
 
-@pytest.mark.parametrize(
-    "action", ["leader_review_save", "leader_review_submit", "actual_verify", "review_adjust"]
-)
+@pytest.mark.parametrize("action", ["leader_review_save", "leader_review_submit"])
 @pytest.mark.parametrize("name", ["chen.lin", *OUTSIDERS, HR])
 def test_nobody_but_the_leader_posts_leader_actions(people, in_review, action, name):
     before = snapshot(in_review)
@@ -207,8 +211,8 @@ def test_the_leaders_actions_are_refused_outside_the_review_phase(people, lin_re
     before = snapshot(lin_review)
 
     response = signed_in(people["zhou.min"]).post(
-        reverse("reviews:review_adjust", args=[lin_review.pk]),
-        {"adjustment": "-2", "adjustment_reason": "too early"},
+        reverse("reviews:leader_review_save", args=[lin_review.pk]),
+        {"version": "0", "review_version": "0", "adjustment": "-2", "adjustment_reason": "early"},
     )
 
     assert lin_review.cycle.phase == Phase.SELF_ASSESSMENT
@@ -352,24 +356,30 @@ def test_a_damaged_version_is_refused_with_a_message(people, lin_review, version
     assert snapshot(lin_review)["ratings"] == before["ratings"]
 
 
-def test_a_kpi_of_another_cycle_is_refused(people, in_review):
+def verify_one(item, value: str, **extra) -> dict:
+    """The leader's page as posted when it corrects one KPI to `value` (and nothing else)."""
+    return {
+        "version": "0",
+        f"verify-{item.pk}": "correct",
+        f"corrected-{item.pk}": value,
+        f"actual_version-{item.pk}": "0",
+        **extra,
+    }
+
+
+def test_a_kpi_of_another_cycle_is_ignored(people, in_review):
     other = build_cycle(
         actor=people[HR], pms=[people["liu.yang"]], phase=Phase.SELF_ASSESSMENT, name="Other"
     )
     foreign = other.kpi_items.first()
-    before = snapshot(in_review)
     client = signed_in(people["zhou.min"])
-    url = reverse("reviews:actual_verify", args=[in_review.pk])
+    url = reverse("reviews:leader_review_save", args=[in_review.pk])
 
-    for item in (foreign.pk, "abc", "99999999999999999999999", ""):
-        response = client.post(url, {"item": item, "verified_value": "3"})
-        assert response.status_code == 400, item
-        assert "KPI" in response.content.decode()
-    assert (
-        "This KPI is not in the cycle."
-        in client.post(url, {"item": foreign.pk, "verified_value": "3"}).content.decode()
-    )
-    assert snapshot(in_review) == before
+    response = client.post(url, verify_one(foreign, "3"))
+
+    assert response.status_code == 302
+    assert not KpiActual.objects.filter(item=foreign).exists()
+    assert not AuditEntry.objects.filter(action=AuditAction.ACTUAL_VERIFIED).exists()
 
 
 @pytest.mark.parametrize(
@@ -388,8 +398,7 @@ def test_a_bad_verified_value_is_refused_with_a_message(people, in_review, value
     before = snapshot(in_review)
 
     response = signed_in(people["zhou.min"]).post(
-        reverse("reviews:actual_verify", args=[in_review.pk]),
-        {"item": mau.pk, "verified_value": value},
+        reverse("reviews:leader_review_save", args=[in_review.pk]), verify_one(mau, value)
     )
 
     assert response.status_code == 400
@@ -402,8 +411,7 @@ def test_numbers_are_read_in_the_languages_format(people, in_review, typed, read
     mau = in_review.cycle.kpi_items.get(kpi__key="mau_growth")
 
     response = signed_in(people["zhou.min"]).post(
-        reverse("reviews:actual_verify", args=[in_review.pk]),
-        {"item": mau.pk, "verified_value": typed},
+        reverse("reviews:leader_review_save", args=[in_review.pk]), verify_one(mau, typed)
     )
 
     assert response.status_code == 302
@@ -417,8 +425,7 @@ def test_in_chinese_1_comma_5_is_refused_in_chinese(people, in_review):
     before = snapshot(in_review)
 
     response = client.post(
-        reverse("reviews:actual_verify", args=[in_review.pk]),
-        {"item": mau.pk, "verified_value": "1,5"},
+        reverse("reviews:leader_review_save", args=[in_review.pk]), verify_one(mau, "1,5")
     )
 
     content = response.content.decode()
@@ -433,6 +440,7 @@ def test_in_chinese_1_comma_5_is_refused_in_chinese(people, in_review):
     [
         ("abc", "“abc” is not a number"),
         ("1,5", "“1,5” is not a number"),
+        ("1e999", "“1e999” is not a number"),
         ("99999999", "no more than 6 digits"),
         ("-12", "between -10 and 10"),
     ],
@@ -441,8 +449,13 @@ def test_a_bad_adjustment_is_refused_with_a_message(people, in_review, points, m
     before = snapshot(in_review)
 
     response = signed_in(people["zhou.min"]).post(
-        reverse("reviews:review_adjust", args=[in_review.pk]),
-        {"adjustment": points, "adjustment_reason": "because"},
+        reverse("reviews:leader_review_save", args=[in_review.pk]),
+        {
+            "version": "0",
+            "review_version": "0",
+            "adjustment": points,
+            "adjustment_reason": "because",
+        },
     )
 
     assert response.status_code == 400

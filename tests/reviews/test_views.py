@@ -306,7 +306,7 @@ def test_peer_ratings_reach_the_leader_only_as_an_anonymous_aggregate(people, li
         .content.decode()
     )
 
-    assert "Peers: 4.00 (3 answers)" in content
+    assert "Peers: 4 (3 answers)" in content
     # Issue 16: the leader reads the peers' comments, never who wrote them.
     assert all(f"a note rating {value}" in content for value in "345")
     for name in ("Luo Xin", "Zheng Kai", "Yang Qian", "luo.xin", "zheng.kai", "yang.qian"):
@@ -363,19 +363,21 @@ def test_the_leader_verifies_adjusts_rates_and_submits(people, lin_review, clien
     in_review_with_peers(lin_review, people)
     client = login(client, people["zhou.min"])
     mau = lin_review.cycle.kpi_items.get(kpi__key="mau_growth")
-    adjust = reverse("reviews:review_adjust", args=[lin_review.pk])
+    save = reverse("reviews:leader_review_save", args=[lin_review.pk])
+    page = {
+        "version": "0",
+        "review_version": "0",
+        f"verify-{mau.pk}": "correct",
+        f"corrected-{mau.pk}": "17.5",
+        f"actual_version-{mau.pk}": "0",
+    }
 
-    client.post(
-        reverse("reviews:actual_verify", args=[lin_review.pk]),
-        {"item": mau.pk, "verified_value": "17.5"},
-    )
-    refused = client.post(
-        adjust, {"adjustment": "-12", "adjustment_reason": "too much"}, follow=True
-    )
-    client.post(adjust, {"adjustment": "-2", "adjustment_reason": "late reversals"})
+    refused = client.post(save, {**page, "adjustment": "-12", "adjustment_reason": "too much"})
+    client.post(save, {**page, "adjustment": "-2", "adjustment_reason": "late reversals"})
     client.post(
         reverse("reviews:leader_review_submit", args=[lin_review.pk]),
-        ratings_post(lin_review, value="3", version="0", comment="Solid quarter"),
+        ratings_post(lin_review, value="3", version="1", comment="Solid quarter")
+        | {"confirm_unverified": "1"},
     )
 
     lin_review.refresh_from_db()
