@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from reviews.models import (
     Assessment,
     AssessmentRole,
@@ -10,8 +13,10 @@ from reviews.models import (
     CycleKpi,
     KpiActual,
     Rating,
+    Reopening,
     Review,
 )
+from reviews.services.common import assessment_closed_reason, assessment_deadline
 
 
 def cycle_items(cycle: Cycle) -> tuple[list[CycleKpi], list[CycleCompetency]]:
@@ -43,4 +48,25 @@ def submitted_assessment_rows(*, review_ids: list[int]) -> list[tuple[int, str, 
         Assessment.objects.filter(review__in=review_ids, submitted_at__isnull=False)
         .order_by("review__person__name", "role")
         .values_list("pk", "role", "review__person__name", "assessor__name")
+    )
+
+
+@dataclass
+class Reopened:
+    """HR reopened the assessment: why, and until when its owner may change it."""
+
+    reason: str
+    until: datetime
+
+
+def reopened_get(assessment: Assessment, cycle: Cycle) -> Reopened | None:
+    """The notice an owner reads on a reopened assessment while it is open again."""
+    if assessment.open_until is None or assessment_closed_reason(assessment, cycle):
+        return None
+    reopening = (
+        Reopening.objects.filter(assessment=assessment).order_by("-reopened_at", "-pk").first()
+    )
+    return Reopened(
+        reason=reopening.reason if reopening else "",
+        until=assessment_deadline(assessment, cycle),
     )

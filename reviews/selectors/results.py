@@ -30,6 +30,12 @@ from reviews.models import (
 from reviews.selectors.reviews import cut_then_load
 
 
+def computation_job_get(*, pk: int) -> ComputationJob:
+    """A computation job as it stands now (a request that queued one reads back whether it
+    already ran: tasks run in-process under the embedded default)."""
+    return ComputationJob.objects.get(pk=pk)
+
+
 def computation_jobs(*, cycle: Cycle) -> tuple[ComputationJob | None, ComputationJob | None]:
     """The cycle's newest computation job and its last good one, as the results page and
     its progress bar show them."""

@@ -6,11 +6,13 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from appraisal.models import Person
 from reviews import obligations
-from reviews.models import AssessmentRole, PeerRequest, Phase, Review
+from reviews.models import Assessment, AssessmentRole, PeerRequest, Phase, Review
+from reviews.services.common import RESULTS_SHOWN, assessment_deadline
 
 
 @dataclass
@@ -18,6 +20,8 @@ class Task:
     label: str
     url: str
     deadline: object = None
+    # When the task can first be done, if not yet (a peer request before the review phase).
+    opens: object = None
 
 
 def person_tasks(*, person: Person) -> dict[str, list[Task]]:
@@ -27,12 +31,18 @@ def person_tasks(*, person: Person) -> dict[str, list[Task]]:
         "peer_requests": [],
         "leader_reviews": [],
     }
+    reopened = _reopened_tasks(person)
+    for kind, task, _key in reopened:
+        tasks[kind].append(task)
+    skip = {key for _kind, _task, key in reopened}
     own = (
         Review.objects.filter(person=person, cycle__phase=Phase.SELF_ASSESSMENT)
         .filter(obligations.owes_self_assessment())
         .select_related("cycle")
     )
     for review in own:
+        if (review.pk, AssessmentRole.SELF) in skip:
+            continue
         tasks["self_assessments"].append(
             Task(
                 _("Self-assessment: %(cycle)s") % {"cycle": review.cycle.name},
@@ -54,17 +64,27 @@ def person_tasks(*, person: Person) -> dict[str, list[Task]]:
             )
         )
     requests = (
-        PeerRequest.objects.filter(peer=person, review__cycle__phase=Phase.REVIEW)
+        PeerRequest.objects.filter(
+            peer=person, review__cycle__phase__in=[Phase.SELF_ASSESSMENT, Phase.REVIEW]
+        )
         .filter(obligations.PEER_ANSWER_OWED)
         .select_related("review__person", "review__cycle")
     )
     for request in requests:
+        if (request.review_id, AssessmentRole.PEER) in skip:
+            continue
+        cycle = request.review.cycle
         tasks["peer_requests"].append(
             Task(
                 _("Feedback for %(name)s (%(cycle)s)")
-                % {"name": request.review.person, "cycle": request.review.cycle.name},
+                % {"name": request.review.person, "cycle": cycle.name},
                 reverse("reviews:peer_request", args=[request.pk]),
-                request.review.cycle.review_deadline,
+                cycle.review_deadline,
+                # Approved early: answerable once HR opens the review phase, which comes
+                # after the self-assessment deadline.
+                opens=cycle.self_assessment_deadline
+                if cycle.phase == Phase.SELF_ASSESSMENT
+                else None,
             )
         )
     led = (
@@ -89,7 +109,11 @@ def person_tasks(*, person: Person) -> dict[str, list[Task]]:
                     review.cycle.self_assessment_deadline,
                 )
             )
-        elif review.cycle.phase == Phase.REVIEW and not review.has_leader_submitted:
+        elif (
+            review.cycle.phase == Phase.REVIEW
+            and not review.has_leader_submitted
+            and (review.pk, AssessmentRole.LEADER) not in skip
+        ):
             tasks["leader_reviews"].append(
                 Task(
                     _("Review %(name)s (%(cycle)s)")
@@ -101,3 +125,47 @@ def person_tasks(*, person: Person) -> dict[str, list[Task]]:
     for items in tasks.values():
         items.sort(key=lambda task: (task.deadline is None, task.deadline))
     return tasks
+
+
+def _reopened_tasks(person: Person) -> list[tuple[str, Task, tuple[int, str]]]:
+    """The person's assessments HR reopened and that are still open: (task kind, task,
+    (review id, role)). They replace the phase's own task for that assessment, since
+    their deadline is HR's and they may outlast the phase."""
+    reopened = list(
+        Assessment.objects.filter(
+            assessor=person, submitted_at__isnull=True, open_until__gt=timezone.now()
+        )
+        .exclude(review__cycle__phase__in=RESULTS_SHOWN)
+        .select_related("review__person", "review__cycle")
+    )
+    peer_review_ids = [a.review_id for a in reopened if a.role == AssessmentRole.PEER]
+    requests = (
+        dict(
+            PeerRequest.objects.filter(peer=person, review_id__in=peer_review_ids).values_list(
+                "review_id", "pk"
+            )
+        )
+        if peer_review_ids
+        else {}
+    )
+    found = []
+    for assessment in reopened:
+        review, cycle = assessment.review, assessment.review.cycle
+        deadline = assessment_deadline(assessment, cycle)
+        names = {"name": review.person, "cycle": cycle.name}
+        if assessment.role == AssessmentRole.SELF:
+            kind = "self_assessments"
+            label = _("Reopened by HR: your self-assessment (%(cycle)s)") % names
+            url = reverse("reviews:self_assessment", args=[review.pk])
+        elif assessment.role == AssessmentRole.LEADER:
+            kind = "leader_reviews"
+            label = _("Reopened by HR: your review of %(name)s (%(cycle)s)") % names
+            url = reverse("reviews:leader_review", args=[review.pk])
+        elif review.pk in requests:
+            kind = "peer_requests"
+            label = _("Reopened by HR: your feedback for %(name)s (%(cycle)s)") % names
+            url = reverse("reviews:peer_request", args=[requests[review.pk]])
+        else:
+            continue
+        found.append((kind, Task(label, url, deadline), (review.pk, assessment.role)))
+    return found

@@ -28,6 +28,7 @@ from reviews.models import (
 )
 
 from .common import PhaseBlocked, ReviewError, email_on_commit, names_listed
+from .peers import notify_peers_can_answer
 
 
 @transaction.atomic
@@ -231,6 +232,10 @@ def cycle_advance(*, cycle: Cycle, actor: Person, override_blockers: bool = Fals
     )
     cycle.phase = target
     cycle.save(update_fields=["phase"])
+    if target == Phase.REVIEW:
+        notify_peers_can_answer(
+            cycle, list(obligations.peer_answers_owed(cycle).values_list("peer_id", flat=True))
+        )
     if target == Phase.PUBLISHED:
         _notify_published(cycle)
     return cycle

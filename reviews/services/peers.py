@@ -5,11 +5,12 @@ HR's; the PM and the leader never see who answered)."""
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from appraisal.models import Person
 from reviews.audit import audit_record, change
-from reviews.models import AuditAction, PeerRequest, PeerRequestStatus, Phase, Review
+from reviews.models import AuditAction, Cycle, PeerRequest, PeerRequestStatus, Phase, Review
 
 from .common import ReviewError, email_on_commit, within_deadline
 
@@ -127,15 +128,43 @@ def peer_requests_approve(
             actor=actor,
             changes=[change("peerrequest.peers", before, after)],
         )
+    _notify_asked(review.cycle, [request.peer_id for request in newly])
+
+
+def _notify_asked(cycle: Cycle, peer_ids: list[int]) -> None:
+    """Tell newly asked peers whether they can answer now or from when (peers answer
+    in the review phase); `notify_peers_can_answer` writes again when it opens."""
+    if cycle.phase == Phase.REVIEW:
+        notify_peers_can_answer(cycle, peer_ids)
+        return
     email_on_commit(
-        [request.peer_id for request in newly],
-        _("Your feedback is requested: %(cycle)s") % {"cycle": review.cycle.name},
+        peer_ids,
+        _("Your feedback is requested: %(cycle)s") % {"cycle": cycle.name},
         _(
-            "A colleague asked for your feedback in the review cycle “%(cycle)s”. Your ratings are "
-            "anonymous: the PM and their leader see only aggregates. Open “My tasks” to answer."
+            "A colleague asked for your feedback in the review cycle “%(cycle)s”. You can "
+            "answer once its review phase opens, after %(opens)s; we will e-mail you then. "
+            "Your ratings are anonymous: the PM and their leader see only aggregates."
         )
-        % {"cycle": review.cycle.name},
+        % {"cycle": cycle.name, "opens": _local(cycle.self_assessment_deadline)},
     )
+
+
+def notify_peers_can_answer(cycle: Cycle, peer_ids: list[int]) -> None:
+    """E-mail peers that the requests addressed to them can be answered now, and until when."""
+    email_on_commit(
+        sorted(set(peer_ids)),
+        _("You can give your feedback now: %(cycle)s") % {"cycle": cycle.name},
+        _(
+            "Colleagues asked for your feedback in the review cycle “%(cycle)s”, and you can "
+            "answer now, until %(deadline)s. Your ratings are anonymous: the PM and their "
+            "leader see only aggregates. Open “My tasks” to answer."
+        )
+        % {"cycle": cycle.name, "deadline": _local(cycle.review_deadline)},
+    )
+
+
+def _local(moment) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
 
 
 @transaction.atomic

@@ -73,6 +73,7 @@ def _assessment_page(
         "problems": list(problems),
         "conflict": conflict,
         "is_editable": permissions.can_edit_assessment(assessment, cycle),
+        "reopened": selectors.reopened_get(assessment, cycle),
         **extra,
     }
     return render(

@@ -127,6 +127,7 @@ def _page(
         "conflict": conflict,
         "unverified": unverified,
         "is_editable": permissions.can_edit_assessment(assessment, cycle),
+        "reopened": selectors.reopened_get(assessment, cycle),
     }
     status = (409 if conflict else 400) if (problems or unverified) else 200
     return render(request, TEMPLATE, context, status=status)

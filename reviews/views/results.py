@@ -3,12 +3,15 @@ history; a leader's team history."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
@@ -45,9 +48,32 @@ def cycle_results_compute(request, pk: int):
         return _results_page(
             request, cycle, problems=[_("Results are computed from the review phase on.")]
         )
-    services.compute_request(cycle=cycle, requested_by=_actor(request))
-    messages.info(request, _("Computation queued."))
+    job = services.compute_request(cycle=cycle, requested_by=_actor(request))
+    _say_how_the_computation_went(request, selectors.computation_job_get(pk=job.pk))
     return _results_back(request, cycle)
+
+
+def _say_how_the_computation_went(request, job) -> None:
+    """Say what happened: with a Celery worker the job is queued and the page shows its
+    progress; under the embedded default (tasks run in this process) it has already run by
+    now, so say that it ran, when, and how to get the progress bar."""
+    if job.status == JobStatus.SUCCEEDED and settings.CELERY_TASK_ALWAYS_EAGER:
+        messages.success(
+            request,
+            _(
+                "Computed at %(when)s: %(count)s PMs scored. It ran inside this request "
+                "because no Celery worker is configured; with one (make worker) the page "
+                "shows its progress instead."
+            )
+            % {
+                "when": date_format(timezone.localtime(job.finished_at), "TIME_FORMAT"),
+                "count": job.participant_count,
+            },
+        )
+    elif job.status == JobStatus.FAILED:
+        messages.error(request, _("The computation failed; the reason is shown below."))
+    else:
+        messages.info(request, _("Computation queued: its progress shows below."))
 
 
 @hr_required

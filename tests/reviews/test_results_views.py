@@ -8,6 +8,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from openpyxl import load_workbook
 
 from reviews import selectors, services
@@ -54,6 +55,41 @@ def test_hr_computes_and_the_progress_bar_reloads_the_page_when_done(
     assert (job.status, job.progress, job.trigger) == (JobStatus.SUCCEEDED, 100, "manual")
     assert progress["HX-Refresh"] == "true"
     assert "Last good run" in progress.content.decode()
+
+
+def test_a_computation_still_waiting_for_its_task_is_said_to_be_queued(
+    computed, django_capture_on_commit_callbacks
+):
+    cycle, _reviews, hr = computed
+
+    with django_capture_on_commit_callbacks(execute=False):
+        response = signed_in(hr).post(
+            reverse("reviews:cycle_results_compute", args=[cycle.pk]), follow=True
+        )
+
+    assert "Computation queued: its progress shows below." in response.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_under_the_embedded_default_compute_says_it_ran_and_when():
+    """No worker (tasks run in-process): by the time the page answers the job has run, and
+    the message says so, with the time and how to get the progress bar."""
+    cycle, _reviews = load_into_cycle("worked_example")
+    hr = make_hr(name="HR Lead")
+
+    response = signed_in(hr).post(
+        reverse("reviews:cycle_results_compute", args=[cycle.pk]), follow=True
+    )
+
+    job = ComputationJob.objects.get(cycle=cycle)
+    assert job.status == JobStatus.SUCCEEDED
+    content = response.content.decode()
+    assert f"Computed at {date_format(timezone.localtime(job.finished_at), 'TIME_FORMAT')}" in (
+        content
+    )
+    assert f"{job.participant_count} PMs scored" in content
+    assert "make worker" in content
+    assert "queued" not in content
 
 
 def test_a_running_job_shows_a_polling_progress_bar(computed):
