@@ -11,6 +11,8 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
+from kpis.scoring import round_score
+
 from .selectors import cycle_results, effective_grade, flag_labels, item_names
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -56,8 +58,8 @@ def result_rows(cycle) -> tuple[list[str], list[list]]:
                 review.person.name,
                 review.team.name,
                 review.leader.name,
-                None if result.kpi_score is None else round(result.kpi_score, 2),
-                None if result.competency_score is None else round(result.competency_score, 2),
+                None if result.kpi_score is None else round_score(result.kpi_score),
+                None if result.competency_score is None else round_score(result.competency_score),
                 review.adjustment,
                 result.final_score,
                 result.grade,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 
@@ -251,8 +251,13 @@ def actuals_import(
         before = {"reported_value": None, "evidence": ""}
         if actual is None:
             created.append(
+                # Version 1: a leader's page that read "no actual here" (0) is stale now.
                 KpiActual(
-                    review_id=review_id, item_id=item_id, reported_value=value, evidence=evidence
+                    review_id=review_id,
+                    item_id=item_id,
+                    reported_value=value,
+                    evidence=evidence,
+                    version=1,
                 )
             )
         else:
@@ -275,5 +280,11 @@ def actuals_import(
             )
     KpiActual.objects.bulk_create(created)
     KpiActual.objects.bulk_update(updated, ["reported_value", "evidence", "version"])
+    # The actuals are part of the PM's self-assessment page: moving its version on makes a
+    # page opened before the upload refuse its next save ("someone saved after you opened
+    # it") instead of writing its old values back over the upload.
+    Assessment.objects.filter(
+        review_id__in={review_id for review_id, _item in parsed}, role=AssessmentRole.SELF
+    ).update(version=F("version") + 1)
     audit_record_many(entries)
     return len(parsed)

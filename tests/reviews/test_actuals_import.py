@@ -1,6 +1,7 @@
 """Bulk KPI actuals: all or nothing, every bad row listed, by HR or the PMs' leader."""
 
 import io
+from decimal import Decimal
 
 import pytest
 from django.test import Client
@@ -144,3 +145,37 @@ def test_the_upload_page_lists_bad_rows(open_cycle, people):
     assert response.status_code == 400
     assert "Line 2: “abc” is not a finite number." in response.content.decode()
     assert not KpiActual.objects.exists()
+
+
+def test_an_upload_makes_a_self_assessment_page_opened_before_it_stale(open_cycle, people):
+    """The PM's page was read before HR's upload: its next save is refused as a conflict
+    and the uploaded value stays, instead of the page writing its old value back."""
+    review = open_cycle.reviews.get(person=people["chen.lin"])
+    item = open_cycle.kpi_items.get(kpi__key="mau_growth")
+    assessment = services.assessment_get_or_create(
+        review=review, assessor=review.person, role=AssessmentRole.SELF
+    )
+    read_at = services.assessment_save(
+        assessment=assessment,
+        actor=review.person,
+        version=assessment.version,
+        ratings={},
+        actuals={item.pk: services.ActualInput(value=Decimal(10), evidence="old")},
+    ).version
+
+    actuals_import(
+        cycle=open_cycle,
+        data=csv_file("chen.lin,mau_growth,18,https://dash/mau"),
+        filename="actuals.csv",
+        leader_id=None,
+    )
+
+    with pytest.raises(services.EditConflict):
+        services.assessment_save(
+            assessment=assessment,
+            actor=review.person,
+            version=read_at,
+            ratings={},
+            actuals={item.pk: services.ActualInput(value=Decimal(10), evidence="old")},
+        )
+    assert KpiActual.objects.get(review=review, item=item).reported_value == 18

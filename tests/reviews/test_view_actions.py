@@ -529,3 +529,23 @@ def test_the_upload_of_actuals_is_attributed_to_who_sent_it(people, open_cycle):
     assert response.status_code == 302
     entry = AuditEntry.objects.filter(action=AuditAction.ACTUAL_IMPORTED).latest("pk")
     assert entry.actor == people["zhou.min"]
+
+
+def test_a_refused_autosave_leaves_the_page_stale_so_the_next_one_is_refused_too(
+    people, lin_review
+):
+    """Two tabs: the second tab's autosave is refused, and its answer must not hand it the
+    new version, or its next autosave would overwrite the first tab's answers."""
+    pm = signed_in(people["chen.lin"])
+    url = reverse("reviews:self_assessment_save", args=[lin_review.pk])
+    first = pm.post(url, ratings(lin_review, value="5", version="0"), HTTP_HX_REQUEST="true")
+    assert first.status_code == 200
+    assert 'id="assessment-version" value="1"' in first.content.decode()
+
+    stale = pm.post(url, ratings(lin_review, value="2", version="0"), HTTP_HX_REQUEST="true")
+
+    assert stale.status_code == 409
+    assert 'id="assessment-version"' not in stale.content.decode()
+    assert set(
+        Rating.objects.filter(assessment__review=lin_review).values_list("value", flat=True)
+    ) == {5}
