@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("growth.urls")),
     path("people/", views.people_list, name="people_list"),
     path("people/import/", views.people_import, name="people_import"),
+    path("people/import/example/", views.people_import_example, name="people_import_example"),
     path("", include("kpis.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
-from . import permissions, selectors, services
+from . import examples, permissions, selectors, services
 from .forms import PeopleImportForm
 
 
@@ -66,6 +66,17 @@ def people_import(request):
     return render(
         request,
         "appraisal/people_import.html",
-        {"form": form, "errors": errors, "columns": services.PEOPLE_CSV_COLUMNS},
+        {"form": form, "errors": errors, "example_csv": examples.people_example_csv()},
         status=400 if errors else 200,
     )
+
+
+@login_required
+@require_safe
+def people_import_example(request):
+    """A CSV the import accepts unchanged, in the importer's own columns."""
+    if not permissions.can_import_people(request.user):
+        raise PermissionDenied(_("Only HR and administrators can import people."))
+    response = HttpResponse(examples.people_example_csv(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="people-example.csv"'
+    return response

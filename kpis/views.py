@@ -1,14 +1,14 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from appraisal import permissions
 
-from . import selectors, services
+from . import examples, selectors, services
 from .forms import (
     CompetencyItemFormSet,
     GradeFormSet,
@@ -190,9 +190,25 @@ def template_import(request):
     return render(
         request,
         "kpis/template_import.html",
-        {"form": form, "problems": problems},
+        {"form": form, "problems": problems, "example": examples.template_example_source()},
         status=400 if problems else 200,
     )
+
+
+@login_required
+@require_GET
+def template_import_example(request):
+    """A file the import page accepts unchanged: an existing template's export, new key."""
+    _require_admin(request)
+    template = examples.template_example_source()
+    if template is None:
+        raise Http404
+    response = HttpResponse(
+        examples.template_example_json(template=template),
+        content_type="application/json; charset=utf-8",
+    )
+    response["Content-Disposition"] = 'attachment; filename="scorecard-example.json"'
+    return response
 
 
 @login_required
