@@ -266,6 +266,8 @@ class CalibrateForm(forms.Form):
 
     grade = forms.CharField(max_length=20, required=False)
     reason = forms.CharField(max_length=2000, required=False)
+    # The grade the page showed (the edit's version: calibrations are read as a grade).
+    read_grade = forms.CharField(max_length=20, required=False)
 
 
 class AcknowledgeForm(forms.Form):

@@ -7,10 +7,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from appraisal.models import Person
-from reviews.audit import audit_record, change
+from reviews.audit import audit_record, change, changes_of
 from reviews.models import Acknowledgement, AuditAction, Calibration, Cycle, Phase, Result, Review
 
-from .common import ReviewError
+from .common import EditConflict, ReviewError
 
 
 def cycle_grades(cycle: Cycle) -> list[str]:
@@ -19,9 +19,13 @@ def cycle_grades(cycle: Cycle) -> list[str]:
 
 
 @transaction.atomic
-def result_calibrate(*, review: Review, actor: Person, grade: str, reason: str) -> None:
+def result_calibrate(
+    *, review: Review, actor: Person, grade: str, reason: str, read_grade: str | None = None
+) -> None:
     """HR overrides a PM's grade with a reason (or, choosing the computed grade again,
-    removes the override). Only during calibration; recorded in the audit trail."""
+    removes the override). Only during calibration; recorded in the audit trail.
+    `read_grade` is the grade the page showed: when someone calibrated since, nothing is
+    overwritten (EditConflict)."""
     review = Review.objects.select_for_update().select_related("cycle").get(pk=review.pk)
     if review.cycle.phase != Phase.CALIBRATION:
         raise ReviewError(_("Grades can be calibrated only during the calibration phase."))
@@ -32,6 +36,15 @@ def result_calibrate(*, review: Review, actor: Person, grade: str, reason: str) 
         raise ReviewError(_("“%(grade)s” is not a grade of this cycle.") % {"grade": grade})
     calibration = Calibration.objects.filter(review=review).first()
     before = calibration.grade if calibration else result.grade
+    before_reason = calibration.reason if calibration else ""
+    if read_grade is not None and read_grade != before:
+        raise EditConflict(
+            _(
+                "Someone changed %(name)s's grade to %(grade)s after you opened the page: "
+                "nothing was changed. Check it and calibrate again if needed."
+            )
+            % {"name": review.person.name, "grade": before}
+        )
     reason = reason.strip()
     if grade == result.grade:
         Calibration.objects.filter(review=review).delete()
@@ -41,13 +54,18 @@ def result_calibrate(*, review: Review, actor: Person, grade: str, reason: str) 
         Calibration.objects.update_or_create(
             review=review, defaults={"grade": grade, "reason": reason, "calibrated_by": actor}
         )
-    if grade != before:
+    after_reason = "" if grade == result.grade else reason
+    if (grade, after_reason) != (before, before_reason):
         audit_record(
             cycle=review.cycle,
             review=review,
             action=AuditAction.GRADE_CALIBRATED,
             actor=actor,
-            changes=[change("calibration.grade", before, grade)],
+            changes=changes_of(
+                "calibration",
+                {"grade": before, "reason": before_reason},
+                {"grade": grade, "reason": after_reason},
+            ),
             reason=reason,
         )
 

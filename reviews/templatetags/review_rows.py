@@ -161,6 +161,8 @@ def result_rows(context, results, *, grades, is_calibrating=False, query=""):
             form = (
                 f'\n        <form method="post" action="{calibrate_url(review.pk)}{back}" '
                 f'class="d-flex flex-wrap gap-1">{csrf}\n'
+                '          <input type="hidden" name="read_grade" '
+                f'value="{_text(result.effective_grade)}">\n'
                 f'          <label class="visually-hidden" for="grade-{result.pk}">'
                 f"{grade_text}</label>\n"
                 '          <select class="form-select form-select-sm w-auto" '

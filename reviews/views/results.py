@@ -88,16 +88,20 @@ def result_calibrate(request, pk: int):
             actor=_actor(request),
             grade=form.cleaned_data.get("grade", ""),
             reason=form.cleaned_data.get("reason", ""),
+            read_grade=form.cleaned_data.get("read_grade") or None,
         )
     except services.ReviewError as error:
         return _results_page(
-            request, selectors.cycle_get(pk=review.cycle_id), problems=error.problems
+            request,
+            selectors.cycle_get(pk=review.cycle_id),
+            problems=error.problems,
+            conflict=isinstance(error, services.EditConflict),
         )
     messages.success(request, _("Grade of %(name)s calibrated.") % {"name": review.person.name})
     return _results_back(request, review.cycle)
 
 
-def _results_page(request, cycle, *, problems: list[str] = ()):
+def _results_page(request, cycle, *, problems: list[str] = (), conflict: bool = False):
     """The results page, as its GET shows it and as a refused action shows it again (400)."""
     team_id, leader_id = _int_param(request, "team"), _int_param(request, "leader")
     sort = request.GET.get("sort", "rank")
@@ -165,7 +169,7 @@ def _results_page(request, cycle, *, problems: list[str] = ()):
             "query": request.GET.urlencode(),
             "cached_part": page_parts.cycle_part_key(request, cycle.pk),
         },
-        status=400 if problems else 200,
+        status=(409 if conflict else 400) if problems else 200,
     )
 
 

@@ -327,7 +327,40 @@ def test_a_calibration_is_recorded_with_the_grade_before_and_after(calibrating):
 
     entry = only(AuditAction.GRADE_CALIBRATED)
     assert (entry.actor, entry.reason) == (hr, "cross-team impact")
-    assert entry.changes == [["calibration.grade", computed, other]]
+    assert entry.changes == [
+        ["calibration.grade", computed, other],
+        ["calibration.reason", "", "cross-team impact"],
+    ]
+
+
+def test_a_calibration_reason_rewritten_alone_is_recorded_too(calibrating):
+    _cycle, reviews, hr = calibrating
+    review = reviews["lin"]
+    other = next(g for g in services.cycle_grades(review.cycle) if g != review.result.grade)
+    services.result_calibrate(review=review, actor=hr, grade=other, reason="cross-team impact")
+
+    services.result_calibrate(review=review, actor=hr, grade=other, reason="led the migration")
+
+    latest = AuditEntry.objects.filter(action=AuditAction.GRADE_CALIBRATED).latest("pk")
+    assert latest.changes == [["calibration.reason", "cross-team impact", "led the migration"]]
+
+
+def test_a_calibration_read_before_someone_elses_is_refused(calibrating):
+    _cycle, reviews, hr = calibrating
+    review = reviews["lin"]
+    computed = review.result.grade
+    first, second = [g for g in services.cycle_grades(review.cycle) if g != computed][:2]
+    services.result_calibrate(
+        review=review, actor=hr, grade=first, reason="first tab", read_grade=computed
+    )
+
+    with pytest.raises(services.EditConflict):
+        services.result_calibrate(
+            review=review, actor=hr, grade=second, reason="second tab", read_grade=computed
+        )
+
+    assert review.__class__.objects.get(pk=review.pk).calibration.grade == first
+    assert AuditEntry.objects.filter(action=AuditAction.GRADE_CALIBRATED).count() == 1
 
 
 def test_an_acknowledgement_is_recorded_with_its_comment(calibrating):

@@ -181,6 +181,26 @@ def test_calibration_needs_a_reason_and_shows_the_quota_warning(computed):
     assert AuditEntry.objects.filter(action=AuditAction.GRADE_CALIBRATED).count() == 1
 
 
+def test_a_calibration_form_read_before_another_hrs_change_is_refused_with_409(computed):
+    cycle, reviews, hr = computed
+    table = signed_in(hr).get(reverse("reviews:cycle_results", args=[cycle.pk])).content.decode()
+    computed_grade = reviews["lin"].result.grade
+    assert f'name="read_grade" value="{computed_grade}"' in table
+    calibrate = reverse("reviews:result_calibrate", args=[reviews["lin"].pk])
+    other = "S" if computed_grade != "S" else "A"
+    signed_in(hr).post(
+        calibrate, {"grade": other, "reason": "tab one", "read_grade": computed_grade}
+    )
+
+    stale = signed_in(hr).post(
+        calibrate, {"grade": "C", "reason": "tab two", "read_grade": computed_grade}
+    )
+
+    assert stale.status_code == 409
+    assert "after you opened the page" in stale.content.decode()
+    assert Calibration.objects.get(review=reviews["lin"]).grade == other
+
+
 def test_calibration_is_refused_outside_the_calibration_phase(computed):
     cycle, reviews, hr = computed
     publish(cycle, hr)
