@@ -84,6 +84,18 @@ class TemplateSettingsForm(forms.Form):
         decimal_places=2,
     )
     grading_mode = forms.ChoiceField(label=_("Grading"), choices=GradingMode.choices)
+    # The template's version the page was read at (see ScorecardTemplate.version).
+    version = forms.IntegerField(
+        min_value=0,
+        max_value=2**31 - 1,
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": _("The page is out of date: reload it and try again."),
+            "invalid": _("The page is out of date: reload it and try again."),
+            "min_value": _("The page is out of date: reload it and try again."),
+            "max_value": _("The page is out of date: reload it and try again."),
+        },
+    )
 
 
 class GradeForm(forms.Form):

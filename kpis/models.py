@@ -147,6 +147,9 @@ class ScorecardTemplate(BilingualName):
     )
     is_active = models.BooleanField(_("active"), default=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # Bumped by every save of the editor, which posts the version it was read at: of two
+    # admins editing one template, the second is refused instead of overwriting the first.
+    version = models.PositiveIntegerField(default=0)
     history = HistoricalRecords()
 
     class Meta:

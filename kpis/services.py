@@ -51,6 +51,10 @@ class TemplateInvalid(Exception):  # noqa: N818 - reads as the domain's word
         self.problems = problems
 
 
+class TemplateConflict(TemplateInvalid):
+    """The template was saved by someone else after the editor read it."""
+
+
 def _load_json(name: str) -> Any:
     return json.loads((DATA_DIR / name).read_text(encoding="utf-8"), parse_float=Decimal)
 
@@ -351,18 +355,31 @@ def template_create(
 
 
 @transaction.atomic
-def template_update(*, template: ScorecardTemplate, data: dict) -> ScorecardTemplate:
-    """Replace a template's settings and items; raises TemplateInvalid, changing nothing.
+def template_update(
+    *, template: ScorecardTemplate, data: dict, version: int | None = None
+) -> ScorecardTemplate:
+    """Replace a template's settings and items; raises TemplateInvalid, changing nothing,
+    and TemplateConflict when it was saved since `version` was read.
 
     Cycles freeze their own copy of the scorecard when they open, so editing a template
     never changes a cycle already open.
     """
     template = ScorecardTemplate.objects.select_for_update().get(pk=template.pk)
+    if version is not None and version != template.version:
+        raise TemplateConflict(
+            [
+                _(
+                    "Someone saved this template after you opened it: nothing was saved. "
+                    "Reload the page to see their version, then make your changes again."
+                )
+            ]
+        )
     data = {**data, "key": template.key}
     problems = template_problems(data)
     if problems:
         raise TemplateInvalid(problems)
     _apply_settings(template, data)
+    template.version += 1
     template.save()
     _write_items(template, data)
     return template

@@ -35,7 +35,7 @@ def template_list(request):
     return render(request, "kpis/template_list.html", {"templates": selectors.template_list()})
 
 
-def _editor_forms(request, saved: dict):
+def _editor_forms(request, saved: dict, version: int):
     kpi_kwargs = {"kpi_choices": kpi_choices()}
     competency_kwargs = {"competency_choices": competency_choices()}
     if request.method == "POST":
@@ -50,7 +50,9 @@ def _editor_forms(request, saved: dict):
         )
     initial = editor_initial(saved)
     return (
-        TemplateSettingsForm(initial=initial["settings"], prefix="settings"),
+        TemplateSettingsForm(
+            initial={**initial["settings"], "version": version}, prefix="settings"
+        ),
         GradeFormSet(initial=initial["grades"], prefix="grades"),
         KpiItemFormSet(initial=initial["kpis"], prefix="kpis", form_kwargs=kpi_kwargs),
         CompetencyItemFormSet(
@@ -68,9 +70,10 @@ def _template_editor(request, pk: int, *, on_valid, is_preview: bool = False):
     template = get_object_or_404(selectors.template_queryset(), pk=pk)
     saved = services.template_to_dict(template)
     settings_form, grade_formset, kpi_formset, competency_formset, scenario_form = _editor_forms(
-        request, saved
+        request, saved, template.version
     )
     problems: list[str] = []
+    status = 400
     preview = None
     forms_valid = request.method == "POST" and all(
         form.is_valid()
@@ -85,10 +88,13 @@ def _template_editor(request, pk: int, *, on_valid, is_preview: bool = False):
             competency_formset=competency_formset,
             description_zh=template.description_zh,
         )
-        outcome = on_valid(template, data, saved, scenario_form)
+        outcome = on_valid(
+            template, data, saved, scenario_form, settings_form.cleaned_data["version"]
+        )
         if isinstance(outcome, HttpResponse):
             return outcome
-        problems, preview = outcome
+        problems, preview, *conflict = outcome
+        status = 409 if conflict else 400
     elif request.method == "POST":
         problems = editor_form_problems(
             settings_form=settings_form,
@@ -112,20 +118,22 @@ def _template_editor(request, pk: int, *, on_valid, is_preview: bool = False):
             "is_preview": is_preview,
             "open_cycles_note": True,
         },
-        status=400 if problems else 200,
+        status=status if problems else 200,
     )
 
 
-def _save(request, template, data, saved, scenario_form):
+def _save(request, template, data, saved, scenario_form, version):
     try:
-        services.template_update(template=template, data=data)
+        services.template_update(template=template, data=data, version=version)
+    except services.TemplateConflict as conflict:
+        return conflict.problems, None, True
     except services.TemplateInvalid as invalid:
         return invalid.problems, None
     messages.success(request, _("Template “%(name)s” saved.") % {"name": data["name"]})
     return redirect("kpis:template_edit", pk=template.pk)
 
 
-def _preview(request, template, data, saved, scenario_form):
+def _preview(request, template, data, saved, scenario_form, version):
     upload = scenario_form.cleaned_data.get("scenario")
     if upload is None:
         return [_("Choose a scenario file to preview.")], None

@@ -21,9 +21,10 @@ def ecommerce(db):
     return template_queryset().get(key="ecommerce")
 
 
-def editor_post(data: dict, **overrides) -> dict:
-    """The form data the editor page posts for a template dict."""
+def editor_post(data: dict, *, version: int = 0, **overrides) -> dict:
+    """The form data the editor page posts for a template dict, read at `version`."""
     post = {
+        "settings-version": version,
         "settings-name": data["name"],
         "settings-name_zh": data["name_zh"],
         "settings-description": data["description"],
@@ -241,3 +242,25 @@ def test_the_preview_answers_posts_only(org, ecommerce, client_as):
     url = reverse("kpis:template_preview", args=[ecommerce.pk])
 
     assert client_as(org["admin"]).get(url).status_code == 405
+
+
+def test_of_two_admins_editing_one_template_the_second_is_refused(org, ecommerce, client_as):
+    """Both opened the editor at version 0; the first saves, the second's save would
+    overwrite it silently: it is refused with 409 and nothing changes."""
+    client = client_as(org["admin"])
+    url = reverse("kpis:template_edit", args=[ecommerce.pk])
+    page = client.get(url).content.decode()
+    assert 'name="settings-version" value="0"' in page
+    data = template_to_dict(ecommerce)
+
+    first = client.post(url, editor_post(data, **{"settings-name": "First admin's name"}))
+    second = client.post(url, editor_post(data, **{"settings-name": "Second admin's name"}))
+
+    assert first.status_code == 302
+    assert second.status_code == 409
+    assert "Someone saved this template after you opened it" in second.content.decode()
+    saved = ScorecardTemplate.objects.get(pk=ecommerce.pk)
+    assert (saved.name, saved.version) == ("First admin's name", 1)
+    again = client.post(url, editor_post(data, version=1, **{"settings-name": "Reloaded"}))
+    assert again.status_code == 302
+    assert ScorecardTemplate.objects.get(pk=ecommerce.pk).name == "Reloaded"
