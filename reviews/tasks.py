@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from math import ceil
+
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
@@ -36,7 +38,9 @@ def send_deadline_reminders() -> int:
     acks_late=True,
     reject_on_worker_lost=True,
 )
-def compute_cycle(self, *, cycle_id: int, job_id: int | None = None) -> int:
+def compute_cycle(
+    self, *, cycle_id: int, job_id: int | None = None, after_lease: bool = False
+) -> int:
     """Compute a cycle's results (see reviews.computation). Idempotent: the job is claimed
     under a lease before it runs, so a duplicate delivery does nothing while the run
     lives, and rerunning writes the same results. Transient database errors are retried
@@ -49,6 +53,8 @@ def compute_cycle(self, *, cycle_id: int, job_id: int | None = None) -> int:
             job_id=job_id, handover=_handover(self) if self.request.retries else ""
         )
         if lease is None:
+            if not after_lease:
+                _after_the_lease(self, cycle_id=cycle_id, job_id=job_id)
             return 0  # held by a live run, or already finished: nothing to do
     try:
         with computation.job_heartbeat(lease):
@@ -71,6 +77,20 @@ def compute_cycle(self, *, cycle_id: int, job_id: int | None = None) -> int:
         computation.job_fail(lease=lease, error=f"{type(error).__name__}: {error}")
         raise
     return count
+
+
+def _after_the_lease(task, *, cycle_id: int, job_id: int) -> None:
+    """The job is held by another run: look again once its lease has run out. When only
+    the pool process running a job is killed, its message comes back at once, while the
+    dead run's lease is still live; looking again then takes the job over and finishes
+    it. If the other run is alive, it will have renewed its lease or ended by then, and
+    this message stops for good (once: a live run is never waited on twice)."""
+    left = computation.job_lease_left(job_id=job_id)
+    if left is not None:
+        task.apply_async(
+            kwargs={"cycle_id": cycle_id, "job_id": job_id, "after_lease": True},
+            countdown=ceil(left) + 1,
+        )
 
 
 def _handover(task) -> str:

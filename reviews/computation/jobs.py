@@ -88,6 +88,19 @@ def job_claim(*, job_id: int, handover: str = "") -> JobLease | None:
     return lease if claimed else None
 
 
+def job_lease_left(*, job_id: int) -> float | None:
+    """Seconds until the lease of the running job ends (0 when it has), or None when the
+    job is not running."""
+    expires = (
+        ComputationJob.objects.filter(pk=job_id, status=JobStatus.RUNNING)
+        .values_list("lease_expires_at", flat=True)
+        .first()
+    )
+    if expires is None:
+        return None
+    return max(0.0, (expires - timezone.now()).total_seconds())
+
+
 def job_progress(*, lease: JobLease | None, progress: int, stage: str, **fields) -> None:
     """Show how far a run has come on its job row, renewing the lease (no lease: a run
     without a job). Raises LeaseLostError when the job is no longer this run's."""

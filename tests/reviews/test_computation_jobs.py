@@ -159,6 +159,38 @@ def test_a_redelivered_message_takes_over_a_job_whose_worker_died(computed):
     assert job.lease_holder != "a-worker-that-was-killed"
 
 
+def test_a_message_back_while_its_dead_runs_lease_is_live_looks_again_once_it_ends(
+    computed, monkeypatch
+):
+    """Only the pool process running the job was killed: its message comes back at once,
+    while the dead run's lease is still live. It looks again when the lease has run out,
+    and takes the job over then; a live run is not waited on twice."""
+    cycle, _reviews = computed
+    job = dead_job(cycle, silent_for=timedelta(seconds=0))  # its lease is still live
+    later = []
+    monkeypatch.setattr(compute_cycle, "apply_async", lambda **message: later.append(message))
+
+    assert compute_cycle.apply(kwargs={"cycle_id": cycle.pk, "job_id": job.pk}).get() == 0
+
+    [message] = later
+    assert message["kwargs"] == {"cycle_id": cycle.pk, "job_id": job.pk, "after_lease": True}
+    assert (
+        lease_duration().total_seconds()
+        <= message["countdown"]
+        <= (lease_duration().total_seconds() + 2)
+    )
+    ComputationJob.objects.filter(pk=job.pk).update(lease_expires_at=timezone.now())
+    assert compute_cycle.apply(kwargs=message["kwargs"]).get() == 5
+    job.refresh_from_db()
+    assert job.status == JobStatus.SUCCEEDED
+
+    live = ComputationJobFactory(cycle=cycle, status=JobStatus.RUNNING)
+    assert compute_cycle.apply(kwargs={**message["kwargs"], "job_id": live.pk}).get() == 0
+    assert len(later) == 1  # not waited on again
+    live.refresh_from_db()
+    assert live.status == JobStatus.RUNNING
+
+
 def test_a_run_whose_job_was_taken_over_writes_nothing(computed, monkeypatch):
     """Its lease expired mid-run (a stalled machine) and another run took the job: this
     one stops before writing and leaves the job to its new holder."""
