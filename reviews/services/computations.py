@@ -42,6 +42,11 @@ def compute_request(
             )
             waiting.trigger = JobTrigger.MANUAL
             transaction.on_commit(lambda: _send(cycle_id=cycle.pk, job_id=waiting.pk))
+        elif expedite and waiting.created_at < timezone.now() - lease_duration():
+            # HR asks again for a job still unclaimed after a lease's length: its message
+            # may be lost (a broker emptied or restored from an old snapshot). Send
+            # another: the first to arrive claims the job, any other finds it taken.
+            transaction.on_commit(lambda: _send(cycle_id=cycle.pk, job_id=waiting.pk))
         return waiting
     try:
         with transaction.atomic():

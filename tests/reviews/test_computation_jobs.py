@@ -128,6 +128,29 @@ def test_compute_after_a_dead_job_queues_a_new_one_that_succeeds(
     assert Result.objects.filter(cycle=cycle).count() == 5
 
 
+def test_compute_sends_again_a_job_whose_message_was_lost(
+    computed, django_capture_on_commit_callbacks
+):
+    """A job still queued a lease's length after it was asked for (its message lost with
+    a broker's data): Compute sends another message instead of joining it for good."""
+    cycle, _reviews = computed
+    with django_capture_on_commit_callbacks(execute=False):  # the message never arrives
+        lost = services.compute_request(cycle=cycle)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        assert services.compute_request(cycle=cycle).pk == lost.pk  # a moment later: joined
+    assert callbacks == []
+    ComputationJob.objects.filter(pk=lost.pk).update(
+        created_at=timezone.now() - lease_duration() - timedelta(seconds=1)
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        again = services.compute_request(cycle=cycle)
+
+    lost.refresh_from_db()
+    assert again.pk == lost.pk
+    assert (lost.status, lost.progress) == (JobStatus.SUCCEEDED, 100)
+
+
 # --------------------------------------------------------------------------- the claim
 
 
