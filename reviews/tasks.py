@@ -24,10 +24,11 @@ def send_deadline_reminders() -> int:
 # acks_late: the message is acknowledged when the run ends, not when it starts, so a
 # worker that dies mid-run (killed, out of memory, its machine gone) leaves it to be
 # delivered again (on Redis, after the broker's visibility timeout: settings).
-# reject_on_worker_lost: the same when only the pool process running it dies. A message
-# that kills its process every time cannot loop: redelivered at once, it finds the job's
-# lease still live and stops; once the lease has expired a new delivery takes the job
-# over (computation.job_claim), or the page marks it failed and HR computes again.
+# reject_on_worker_lost: the same when only the pool process running it dies. Given back
+# at once, the message finds the dead run's lease still live: it sends one look for when
+# the lease has run out (_after_the_lease), which takes the job over (job_claim), unless
+# the page has marked it failed first and HR computes again. A run that kills its
+# process every time cannot loop: the second look's own message, given back, only stops.
 # Time limits: the soft one ends a run that hangs with a failed job; the hard one kills
 # the process if even that does not return (the lease then expires).
 @shared_task(
