@@ -186,16 +186,30 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
+# A task's message is acknowledged when the task ends, and given back when the process
+# running it dies (reject_on_worker_lost), so a killed worker's task is delivered again;
+# the tasks are idempotent, and a computation's lease (reviews.computation.jobs) keeps a
+# second delivery from running a job while its first run lives.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 15 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
+# Redis hands an unacknowledged message to another worker after this long, whether or not
+# its worker is still alive: longer than any task may run (the hard limit above) plus the
+# computation's delay after submissions, so a live run is never duplicated; much shorter
+# than Redis's default hour, so a computation lost with its whole worker comes back soon.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 20 * 60}
 # After a leader submits, results are recomputed this many seconds later; submissions in
 # between join the same run.
 COMPUTE_AFTER_SUBMISSION_SECONDS = env.int("COMPUTE_AFTER_SUBMISSION_SECONDS", default=60)
 # Processes that score a cycle of 500 PMs or more (reviews.computation._in_processes):
 # 0 means 2 where this process may use 2 CPUs or more, else 1; 1 keeps it in one process.
 COMPUTATION_PROCESSES = env.int("COMPUTATION_PROCESSES", default=0)
+# A running computation not heard of for this long (its lease not renewed) is dead: its
+# worker was killed or lost the database. The run renews it every third of this, so a
+# dead job is shown failed within a minute, and a busy machine does not fail a live one.
+COMPUTATION_LEASE_SECONDS = env.int("COMPUTATION_LEASE_SECONDS", default=60)
 CELERY_BEAT_SCHEDULE = {
     "deadline-reminders": {
         "task": "reviews.tasks.send_deadline_reminders",

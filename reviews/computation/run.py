@@ -2,7 +2,8 @@
 score everyone with the pure engine (kpis.scoring), and write every result in one
 transaction. A run that fails leaves the previous results as they were; a rerun on the
 same inputs writes the same values (results are upserted by review, never duplicated).
-The run reports its progress, and its end, on its ComputationJob row.
+The run reports its progress, and its end, on its ComputationJob row (`jobs`), whose
+lease it renews as it goes: a run that lost its job writes nothing.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import gc
 import multiprocessing
 import os
 import pickle
+import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -20,63 +22,19 @@ from functools import partial
 from typing import TypeVar
 
 from django.conf import settings
-from django.db import transaction
-from django.utils import timezone
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils.translation import gettext as _
 
 from kpis import scoring
 from reviews import page_parts
 from reviews.explanations import pack, pack_json
-from reviews.models import ComputationJob, Cycle, JobStatus
+from reviews.models import Cycle
 
 from .inputs import cycle_inputs, name_order
+from .jobs import JobLease, job_hold, job_progress, job_succeed
 from .writers import Scored, can_copy, result_positions, results_copy, results_upsert
 
 _T = TypeVar("_T")
-
-
-# --- the job row ----------------------------------------------------------------------------
-
-
-def job_progress(*, job_id: int | None, progress: int, stage: str, **fields) -> None:
-    """Show how far a run has come on its job row (no row: a run without a job)."""
-    if job_id is not None:
-        ComputationJob.objects.filter(pk=job_id).update(progress=progress, stage=stage, **fields)
-
-
-def job_claim(*, job_id: int, retrying: bool = False) -> bool:
-    """Mark the job running, if it is still queued (or, on a retry, running: the retry
-    resumes its own run); False when another message claimed it or it has finished, so
-    two deliveries of one job never run it twice."""
-    claimable = [JobStatus.QUEUED, JobStatus.RUNNING] if retrying else [JobStatus.QUEUED]
-    return bool(
-        ComputationJob.objects.filter(pk=job_id, status__in=claimable).update(
-            status=JobStatus.RUNNING, started_at=timezone.now(), error=""
-        )
-    )
-
-
-def job_retrying(*, job_id: int | None, error: Exception) -> None:
-    """Say on the job row that the run will be tried again after `error`."""
-    if job_id is not None:
-        ComputationJob.objects.filter(pk=job_id).update(
-            stage=f"retrying after a database error: {error}"[:100]
-        )
-
-
-def job_fail(*, job_id: int | None, error: str) -> None:
-    """The run failed: the job says why; the previous results stay in place."""
-    if job_id is not None:
-        ComputationJob.objects.filter(pk=job_id).update(
-            status=JobStatus.FAILED, error=error, finished_at=timezone.now()
-        )
-
-
-def job_succeed(*, job_id: int | None) -> None:
-    if job_id is not None:
-        ComputationJob.objects.filter(pk=job_id).update(
-            status=JobStatus.SUCCEEDED, progress=100, stage="", finished_at=timezone.now()
-        )
 
 
 # --- the run --------------------------------------------------------------------------------
@@ -99,23 +57,22 @@ def _cyclic_gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def cycle_compute(*, cycle_id: int, job_id: int | None = None) -> int:
+def cycle_compute(*, cycle_id: int, lease: JobLease | None = None) -> int:
     """Score, rank and grade every PM of the cycle and write the results; return how many.
 
-    Progress is written to the job row between stages (outside the results transaction,
-    so the page sees it while the run goes on)."""
+    With the `lease` of a claimed job, progress is written to the job row between stages
+    (outside the results transaction, so the page sees it while the run goes on), and the
+    job ends as succeeded in the results' transaction."""
     with _cyclic_gc_paused():
-        return _cycle_compute(cycle_id=cycle_id, job_id=job_id)
+        return _cycle_compute(cycle_id=cycle_id, lease=lease)
 
 
-def _cycle_compute(*, cycle_id: int, job_id: int | None) -> int:
+def _cycle_compute(*, cycle_id: int, lease: JobLease | None) -> int:
     cycle = Cycle.objects.get(pk=cycle_id)
-    job_progress(job_id=job_id, progress=10, stage=_("Reading ratings and actuals"))
+    job_progress(lease=lease, progress=10, stage=_("Reading ratings and actuals"))
     card, participants = cycle_inputs(cycle)
     names = name_order(cycle)
-    job_progress(
-        job_id=job_id, progress=40, stage=_("Scoring"), participant_count=len(participants)
-    )
+    job_progress(lease=lease, progress=40, stage=_("Scoring"), participant_count=len(participants))
     copy = can_copy()
     if scoring.validate_scorecard(card):  # every problem, as score_cycle reports them
         raise scoring.ScoringError(scoring.validate_cycle(card, participants))
@@ -133,14 +90,39 @@ def _cycle_compute(*, cycle_id: int, job_id: int | None) -> int:
     finals = {row.id: row.final_score for row in scored if row.final_score is not None}
     placings = scoring.place_cycle(card, finals, teams)
     positions = result_positions(scored, placings, names)
-    job_progress(job_id=job_id, progress=70, stage=_("Saving results"))
-    with transaction.atomic():
-        if copy:
-            results_copy(cycle, scored, placings, positions)
-        else:
-            results_upsert(cycle, scored, placings, positions)
-        page_parts.cycle_changed(cycle.pk)  # the results show on the cycle's pages
+    _save(cycle, scored, placings, positions, copy=copy, lease=lease)
     return len(scored)
+
+
+# How many times the results are written before the run gives up on the database, and
+# the pause before each new try (growing with the tries).
+WRITE_ATTEMPTS = 3
+WRITE_RETRY_SECONDS = 1
+
+
+def _save(cycle, scored, placings, positions, *, copy: bool, lease: JobLease | None) -> None:
+    """Write every result in one transaction (all or none: the previous ones stay), ending
+    the job with them.
+
+    A dropped connection (the database restarted, a proxy or firewall cut it while scoring
+    kept it idle) is met here: the scores are in memory, so they are written again on a
+    fresh connection rather than computed again. Inside a caller's transaction there is no
+    fresh connection to take: the error goes to the caller."""
+    write = results_copy if copy else results_upsert
+    for attempt in range(1, WRITE_ATTEMPTS + 1):
+        try:
+            job_progress(lease=lease, progress=70, stage=_("Saving results"))
+            with transaction.atomic():
+                job_hold(lease=lease)
+                write(cycle, scored, placings, positions)
+                page_parts.cycle_changed(cycle.pk)  # the results show on the cycle's pages
+                job_succeed(lease=lease)
+            return
+        except (OperationalError, InterfaceError):
+            if attempt == WRITE_ATTEMPTS or connection.in_atomic_block:
+                raise
+            connection.close()
+            time.sleep(WRITE_RETRY_SECONDS * attempt)
 
 
 def _score_part(
@@ -167,6 +149,10 @@ def _score_part(
         )
         for score in scoring.score_valid_participants(card, participants)
     ]
+
+
+class ScoringProcessLostError(RuntimeError):
+    """A scoring process ended without sending its share back (killed, out of memory)."""
 
 
 # Below this many participants one process scores them all: starting a second one costs
@@ -227,7 +213,7 @@ def _in_processes(work: Callable[[Sequence], _T], items: Sequence) -> list[_T]:
             try:
                 results.append(future.result())
             except BrokenProcessPool as error:  # killed, out of memory, os._exit
-                raise RuntimeError("a scoring process ended without a result") from error
+                raise ScoringProcessLostError("a scoring process ended without a result") from error
         finished = True
         return results
     finally:

@@ -19,6 +19,14 @@ class JobStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+class JobFailure(models.TextChoices):
+    """Why a failed job failed, so the page can say it in the reader's language."""
+
+    ERROR = "error", _("An error")
+    WORKER_LOST = "worker_lost", _("The worker stopped answering")
+    SCORING_PROCESS_LOST = "process_lost", _("A scoring process ended without a result")
+
+
 class JobTrigger(models.TextChoices):
     MANUAL = "manual", _("Asked by HR")
     LEADER_SUBMISSION = "leader_submission", _("After leader submissions")
@@ -28,7 +36,11 @@ class JobTrigger(models.TextChoices):
 class ComputationJob(models.Model):
     """One run of compute_cycle: status, progress and the error, for the page to show.
 
-    At most one job per cycle waits in the queue: a burst of triggers joins it."""
+    At most one job per cycle waits in the queue: a burst of triggers joins it.
+
+    A running job is held under a lease (reviews.computation.jobs): the run that claimed it
+    renews `lease_expires_at` while it works; a running job whose lease has expired is dead
+    (its worker was killed or lost the database) and is marked failed when read."""
 
     cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="computation_jobs")
     status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
@@ -36,6 +48,11 @@ class ComputationJob(models.Model):
     progress = models.PositiveSmallIntegerField(default=0)
     stage = models.CharField(max_length=100, blank=True)
     error = models.TextField(blank=True)
+    failure = models.CharField(max_length=20, choices=JobFailure.choices, blank=True)
+    # Who holds the running job (a token per claim) and until when: renewed by the run,
+    # expired when its worker is gone.
+    lease_holder = models.CharField(max_length=64, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
     requested_by = models.ForeignKey(
         Person, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

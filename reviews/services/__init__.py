@@ -28,7 +28,7 @@ from .common import (
     review_conflict,
     within_deadline,
 )
-from .computations import compute_request
+from .computations import computation_jobs_expire, compute_request
 from .cycles import (
     cycle_advance,
     cycle_blockers,
@@ -70,6 +70,7 @@ __all__ = [
     "assessment_get_or_create",
     "assessment_reopen",
     "assessment_save",
+    "computation_jobs_expire",
     "compute_request",
     "cycle_add_participants",
     "cycle_advance",

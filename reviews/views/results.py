@@ -148,6 +148,7 @@ def _results_page(request, cycle, *, problems: list[str] = (), conflict: bool = 
             ),
         }
 
+    services.computation_jobs_expire(cycle=cycle)  # a dead job shows failed, Compute on
     job, last_good = selectors.computation_jobs(cycle=cycle)
     return render(
         request,
@@ -213,6 +214,7 @@ def cycle_results_filter_options(request, pk: int, kind: str):
 def cycle_results_progress(request, pk: int):
     """The progress bar's fragment, polled by htmx while a computation runs."""
     cycle = selectors.cycle_get(pk=pk)
+    services.computation_jobs_expire(cycle=cycle)  # a dead job ends the polling, failed
     job, last_good = selectors.computation_jobs(cycle=cycle)
     response = render(
         request,
@@ -226,10 +228,12 @@ def cycle_results_progress(request, pk: int):
     )
     if (
         job is not None
-        and job.status == JobStatus.SUCCEEDED
+        and job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED)
         and request.GET.get("was") == "running"
     ):
-        response["HX-Refresh"] = "true"  # new results: reload the table and the chart
+        # It ended: reload the table and the chart (new results), and the Compute
+        # button, disabled while the job ran.
+        response["HX-Refresh"] = "true"
     return response
 
 

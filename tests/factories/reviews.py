@@ -16,6 +16,7 @@ import factory
 from django.utils import timezone
 
 from kpis.models import Direction
+from reviews.computation import lease_duration
 from reviews.models import (
     Acknowledgement,
     Assessment,
@@ -25,6 +26,7 @@ from reviews.models import (
     Cycle,
     CycleCompetency,
     CycleKpi,
+    JobStatus,
     KpiActual,
     PeerRequest,
     PeerRequestStatus,
@@ -233,6 +235,12 @@ class ComputationJobFactory(factory.django.DjangoModelFactory):
         model = ComputationJob
 
     cycle = factory.SubFactory(CycleFactory, phase=Phase.CALIBRATION)
+    status = JobStatus.QUEUED
+    # A running job is a live one: its run holds it under a lease (pass lease_expires_at
+    # in the past for a dead one).
+    lease_expires_at = factory.LazyAttribute(
+        lambda job: timezone.now() + lease_duration() if job.status == JobStatus.RUNNING else None
+    )
 
 
 class ResultFactory(factory.django.DjangoModelFactory):
