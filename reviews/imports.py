@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, time, timedelta
 from decimal import Decimal, InvalidOperation
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
@@ -304,10 +304,11 @@ def actuals_import(
             [RowError(1, _("the file has more than %(max)s rows.") % {"max": MAX_ROWS})]
         )
 
-    reviews = {}
-    for review in Review.objects.filter(cycle=cycle).select_related("person__user"):
-        reviews[review.person.employee_id.lower()] = review
-        reviews[review.person.user.username.lower()] = review
+    reviews: dict[str, _Review] = {}
+    for pk, leader, employee_id, username in Review.objects.filter(cycle=cycle).values_list(
+        "pk", "leader_id", "person__employee_id", "person__user__username"
+    ):
+        reviews[employee_id.lower()] = reviews[username.lower()] = _Review(pk, leader)
     # Only the PMs not in the cycle are looked up, to tell "not in this cycle" from unknown.
     strangers = {row.pm for row in rows if row.pm and row.pm.lower() not in reviews}
     known_people = {
@@ -376,9 +377,27 @@ def actuals_import(
     if errors:
         raise ActualsRejected(errors)
 
+    _write_actuals(cycle=cycle, parsed=parsed, actor=actor, filename=filename)
+    return len(parsed)
+
+
+@dataclass(frozen=True)
+class _Review:
+    pk: int
+    leader_id: int | None
+
+
+def _write_actuals(*, cycle: Cycle, parsed: dict, actor: Person | None, filename: str) -> None:
+    """Write the checked rows: set-based, a statement per batch of rows, whatever the size
+    (one bulk_update of every row was a CASE of n branches for each of n rows: 390 s for
+    10,000 rows on PostgreSQL)."""
+    review_ids = {review_id for review_id, _item in parsed}
+    actuals = KpiActual.objects.select_for_update().filter(review_id__in=review_ids)
     existing = {
-        (actual.review_id, actual.item_id): actual
-        for actual in KpiActual.objects.select_for_update().filter(review__cycle=cycle)
+        (review_id, item_id): (pk, reported_value, evidence)
+        for pk, review_id, item_id, reported_value, evidence in actuals.values_list(
+            "pk", "review_id", "item_id", "reported_value", "evidence"
+        )
     }
     created, updated, entries = [], [], []
     for (review_id, item_id), (value, evidence, _line) in parsed.items():
@@ -396,10 +415,9 @@ def actuals_import(
                 )
             )
         else:
-            before = {"reported_value": actual.reported_value, "evidence": actual.evidence}
-            actual.reported_value, actual.evidence = value, evidence
-            actual.version += 1
-            updated.append(actual)
+            pk, reported_value, old_evidence = actual
+            before = {"reported_value": reported_value, "evidence": old_evidence}
+            updated.append((pk, value, evidence))
         changes = changes_of("kpiactual", before, {"reported_value": value, "evidence": evidence})
         if changes:
             entries.append(
@@ -414,16 +432,42 @@ def actuals_import(
                 )
             )
     KpiActual.objects.bulk_create(created, batch_size=WRITE_BATCH)
-    # In batches: one bulk_update of every row is a CASE of n branches evaluated for each
-    # of n rows, the square of the file's rows (390 s for 10,000 rows on PostgreSQL).
-    KpiActual.objects.bulk_update(
-        updated, ["reported_value", "evidence", "version"], batch_size=WRITE_BATCH
-    )
+    _update_reported(updated)
     # The actuals are part of the PM's self-assessment page: moving its version on makes a
     # page opened before the upload refuse its next save ("someone saved after you opened
     # it") instead of writing its old values back over the upload.
-    Assessment.objects.filter(
-        review_id__in={review_id for review_id, _item in parsed}, role=AssessmentRole.SELF
-    ).update(version=F("version") + 1)
+    Assessment.objects.filter(review_id__in=review_ids, role=AssessmentRole.SELF).update(
+        version=F("version") + 1
+    )
     audit_record_many(entries)
-    return len(parsed)
+
+
+def _update_reported(updated: list[tuple[int, Decimal, str]]) -> None:
+    """Set each actual's reported value and evidence and move its version on: one UPDATE
+    from a VALUES list per batch. Django's bulk_update builds a CASE per field and object,
+    which took 15 of the 21 s of a 10,000-row file in Python alone. VALUES names its
+    columns column1, column2, ... on both PostgreSQL and SQLite."""
+    table = connection.ops.quote_name(KpiActual._meta.db_table)
+    value_field = KpiActual._meta.get_field("reported_value")
+    with connection.cursor() as cursor:
+        for start in range(0, len(updated), WRITE_BATCH):
+            batch = updated[start : start + WRITE_BATCH]
+            rows = ", ".join(["(%s, %s, %s)"] * len(batch))
+            # Only the model's own names are formatted in; every value is a parameter.
+            sql = (
+                f"UPDATE {table} SET reported_value = v.column2, evidence = v.column3, "  # noqa: S608
+                f"version = {table}.version + 1 FROM (VALUES {rows}) AS v "
+                f"WHERE {table}.id = v.column1"
+            )
+            cursor.execute(
+                sql,
+                [
+                    parameter
+                    for pk, value, evidence in batch
+                    for parameter in (
+                        pk,
+                        value_field.get_db_prep_save(value, connection),
+                        evidence,
+                    )
+                ],
+            )
