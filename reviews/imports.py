@@ -36,6 +36,7 @@ MAX_ROWS = 50_000
 # 20 MB of sheet XML; a real workbook unpacks to 5 to 30 times its size, a zip bomb to
 # thousands of times.
 MAX_COLUMNS = 50
+MAX_SHEET_ROWS = 2 * MAX_ROWS  # empty rows between the data are allowed, up to this row
 WRITE_BATCH = 500  # rows per INSERT or UPDATE statement
 MAX_XLSX_UNPACKED = 100_000_000
 MAX_XLSX_RATIO = 200
@@ -141,17 +142,17 @@ def _sheet_rows(sheet) -> list[_Row]:
     # The declared used range ("A1:XFD1048576") is what openpyxl would pad every row and
     # the sheet to: a 5 KB file would keep a worker busy for good. It is checked, then
     # ignored: only the cells the sheet really holds are read, within the caps.
-    if (sheet.max_row or 0) > MAX_ROWS + 1 or (sheet.max_column or 0) > MAX_COLUMNS:
+    if (sheet.max_row or 0) > MAX_SHEET_ROWS or (sheet.max_column or 0) > MAX_COLUMNS:
         raise _refuse(
             _(
-                "the sheet's used range reaches %(cell)s: an actuals sheet has at most "
-                "%(rows)s rows and %(columns)s columns. Delete the rows and columns after "
-                "your data, or paste the data into a new workbook."
+                "the sheet's used range reaches %(cell)s: an actuals sheet is read up to "
+                "row %(rows)s and column %(column)s. Delete the rows and columns after your "
+                "data, or paste the data into a new workbook."
             )
             % {
                 "cell": f"{get_column_letter(sheet.max_column or 1)}{sheet.max_row or 1}",
-                "rows": MAX_ROWS + 1,
-                "columns": MAX_COLUMNS,
+                "rows": MAX_SHEET_ROWS,
+                "column": get_column_letter(MAX_COLUMNS),
             }
         )
     sheet.reset_dimensions()
@@ -163,8 +164,16 @@ def _sheet_rows(sheet) -> list[_Row]:
     positions = {name: header.index(name) for name in COLUMNS if name in header}
     rows = []
     for line, cells in enumerate(rows_iter, start=2):
+        if line > MAX_SHEET_ROWS:
+            # Without a declared range, a row far down (a stray cell at row 1,048,576)
+            # comes after a gap openpyxl fills row by row: stop at the cap.
+            raise _refuse(
+                _("the sheet goes on past row %(rows)s: delete the rows after your data.")
+                % {"rows": MAX_SHEET_ROWS},
+                line,
+            )
         if not any(cell.value not in (None, "") for cell in cells):
-            continue  # empty rows cost nothing, wherever they are
+            continue
         if len(rows) == MAX_ROWS:
             raise _refuse(_("the file has more than %(max)s rows.") % {"max": MAX_ROWS}, line)
         _check_formulas(cells, line)
