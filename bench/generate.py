@@ -398,7 +398,7 @@ def generate(*, pm_count: int, kpi_count: int, competency_count: int, seed: int)
                 reason = "Context the scorecard does not capture (bench)."
             else:
                 adjustment, reason = Decimal(0), ""
-            reviews.append((review_id, cycle.pk, pm, leader, team_id, adjustment, reason))
+            reviews.append((review_id, cycle.pk, pm, leader, team_id, adjustment, reason, 0))
             for item in kpi_items:
                 actuals.append(_actual_row(ids.take("actual"), review_id, item, leader, now, rng))
             peers = []
@@ -437,7 +437,7 @@ def generate(*, pm_count: int, kpi_count: int, competency_count: int, seed: int)
 
     copy_rows(
         Review,
-        ["id", "cycle", "person", "leader", "team", "adjustment", "adjustment_reason"],
+        ["id", "cycle", "person", "leader", "team", "adjustment", "adjustment_reason", "version"],
         reviews,
     )
     copy_rows(

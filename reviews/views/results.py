@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from appraisal.permissions import can_view_own_team
 from reviews import page_parts, permissions, selectors, services
-from reviews.exports import results_csv, results_xlsx
+from reviews.exports import results_csv_chunks, results_xlsx_file
 from reviews.forms import AcknowledgeForm, CalibrateForm
 from reviews.models import (
     JobStatus,
@@ -242,11 +242,14 @@ def cycle_results_export(request, pk: int, kind: str):
     if kind not in ("csv", "xlsx"):
         raise Http404
     cycle = selectors.cycle_get(pk=pk)
+    # Streamed, so a company of any size is sent in bounded memory (issue 19, item 8).
     if kind == "csv":
-        response = HttpResponse(results_csv(cycle), content_type="text/csv; charset=utf-8")
+        response = StreamingHttpResponse(
+            results_csv_chunks(cycle), content_type="text/csv; charset=utf-8"
+        )
     else:
-        response = HttpResponse(
-            results_xlsx(cycle),
+        response = FileResponse(
+            results_xlsx_file(cycle),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
     response["Content-Disposition"] = f'attachment; filename="results-cycle-{cycle.pk}.{kind}"'

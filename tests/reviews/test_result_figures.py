@@ -233,11 +233,11 @@ def test_the_excused_note_names_the_kpi_in_both_exports(excused_twin):
     client = signed_in(hr)
 
     exported = client.get(reverse("reviews:cycle_results_export", args=[cycle.pk, "csv"]))
-    rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(exported.getvalue().decode("utf-8-sig"))))
     flags = {row[3]: row[-1] for row in rows[1:]}
     workbook = load_workbook(
         io.BytesIO(
-            client.get(reverse("reviews:cycle_results_export", args=[cycle.pk, "xlsx"])).content
+            client.get(reverse("reviews:cycle_results_export", args=[cycle.pk, "xlsx"])).getvalue()
         )
     )
     sheet_flags = {
@@ -253,7 +253,7 @@ def test_exports_keep_the_exact_values(computed):
     cycle, reviews, hr = computed
 
     exported = signed_in(hr).get(reverse("reviews:cycle_results_export", args=[cycle.pk, "csv"]))
-    rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(exported.getvalue().decode("utf-8-sig"))))
     lin = next(row for row in rows if row[3] == reviews["lin"].person.name)
 
     assert (lin[8], lin[9]) == ("-2.00", "75.48")  # not "−2.00": a number, as stored

@@ -388,15 +388,15 @@ def test_exports_neutralise_formulas_and_keep_numbers(computed):
     csv_rows = list(
         csv.reader(
             io.StringIO(
-                client.get(
-                    reverse("reviews:cycle_results_export", args=[cycle.pk, "csv"])
-                ).content.decode("utf-8-sig")
+                client.get(reverse("reviews:cycle_results_export", args=[cycle.pk, "csv"]))
+                .getvalue()
+                .decode("utf-8-sig")
             )
         )
     )
     workbook = load_workbook(
         io.BytesIO(
-            client.get(reverse("reviews:cycle_results_export", args=[cycle.pk, "xlsx"])).content
+            client.get(reverse("reviews:cycle_results_export", args=[cycle.pk, "xlsx"])).getvalue()
         )
     )
     sheet_rows = list(workbook.active.iter_rows(values_only=True))
@@ -490,7 +490,7 @@ def test_an_excused_kpi_is_named_as_the_kpi_on_the_page_and_in_the_export(comput
 
     assert f"excused: {kpi.kpi}" in page
     assert twin is None or f"excused: {twin.competency}" not in page
-    assert f"excused: {kpi.kpi}" in export.content.decode("utf-8-sig")
+    assert f"excused: {kpi.kpi}" in export.getvalue().decode("utf-8-sig")
 
 
 def test_each_flag_names_an_item_of_its_own_kind_when_ids_collide():
