@@ -329,11 +329,16 @@ def actuals_import(
         for value in pair
     }
     items = {item.kpi.key: item for item in cycle.kpi_items.select_related("kpi")}
-    locked = set(
-        Assessment.objects.filter(
-            review__cycle=cycle, role=AssessmentRole.SELF, submitted_at__isnull=False
-        ).values_list("review_id", flat=True)
-    )
+    # The cycle's self-assessments are locked first, as a PM's own save locks theirs first:
+    # a PM saving or submitting waits for this upload (and is then refused as stale), and
+    # this upload waits for them, so neither writes over the other.
+    locked = {
+        review_id
+        for review_id, submitted_at in Assessment.objects.select_for_update(of=("self",))
+        .filter(review__cycle=cycle, role=AssessmentRole.SELF)
+        .values_list("review_id", "submitted_at")
+        if submitted_at is not None
+    }
     errors: list[RowError] = []
     parsed: dict[tuple[int, int], tuple[Decimal, str, int]] = {}
     for row in rows:
