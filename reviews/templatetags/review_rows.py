@@ -182,7 +182,7 @@ def result_rows(context, results, *, grades, is_calibrating=False, query=""):
                 f"{grade_options(str(result.effective_grade))}</select>\n"
                 f'          <label class="visually-hidden" for="reason-{result.pk}">'
                 f"{reason_text}</label>\n"
-                '          <input class="form-control form-control-sm" style="min-width: 10rem" '
+                '          <input class="form-control form-control-sm calibration-reason" '
                 f'id="reason-{result.pk}" name="reason" placeholder="{reason_hint}" '
                 f'value="{reason}">\n'
                 '          <button class="btn btn-sm btn-outline-primary" type="submit">'
