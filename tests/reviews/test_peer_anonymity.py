@@ -104,6 +104,14 @@ def test_hr_sees_who_answered_throughout_to_chase_peers(people, lin_review):
 
     assert "Submitted" in peers_page
     assert "1 / 4" in cycle_page.content.decode()
+    # HR's pages that show who answered are HR's alone
+    leader = signed_in(lin_review.leader)
+    for url in (
+        reverse("reviews:cycle_detail", args=[lin_review.cycle.pk]),
+        reverse("reviews:review_audit", args=[lin_review.pk]),
+        reverse("reviews:cycle_audit", args=[lin_review.cycle.pk]),
+    ):
+        assert leader.get(url).status_code in (403, 404), url
 
 
 def test_a_peer_assessment_is_not_reopened_once_the_review_phase_is_over(people, lin_review):
