@@ -94,6 +94,37 @@ def can_nominate_peers(user, review: Review) -> bool:
     return is_reviewed_person(user, review) and _is_started(review)
 
 
+# When peers' answers may be read as aggregates: once the peer window has closed for good.
+PEER_WINDOW_CLOSED_PHASES = (Phase.CALIBRATION, Phase.PUBLISHED, Phase.CLOSED)
+
+
+def is_peer_window_closed(cycle: Cycle) -> bool:
+    """Peers' answers are final: the cycle has left the review phase, and from then on no
+    peer answer is added, changed or withdrawn (`assessment_reopen` refuses to reopen a peer
+    assessment after the review phase, and a peer assessment reopened during it closes with
+    the phase). This is THE rule for everything derived from peers' answers.
+
+    Why this rule: an aggregate shown while answers still arrive can be differenced. A leader
+    who reads "mean 3.00 (3 answers)" before and "mean 3.25 (4 answers)" after one peer's
+    status turns to Submitted knows that peer rated 4, whatever the minimum number of
+    answers. Hiding statuses is not enough (the count and the mean move on their own), and a
+    rule like "once every approved peer answered" can be reset by the leader (approve one
+    more peer later, or HR reopens one) and differenced again. A phase boundary after which
+    nothing can change cannot be: whoever reads the aggregates reads them once, final. The
+    leader rates during the review phase without peers' views (as they rate without the
+    other leaders' views); they read them from calibration on, with the PM's result and
+    before publication, and HR may reopen the leader's review in calibration if what peers
+    said should change it."""
+    return cycle.phase in PEER_WINDOW_CLOSED_PHASES
+
+
+def can_see_peer_answers(user, cycle: Cycle) -> bool:
+    """Who answered a peer request (statuses, "answered" counts): HR at any time (HR chases
+    peers who have not answered); the PM and the leader only once the peer window closed,
+    so that a status turning to Submitted never tells them whose answer just arrived."""
+    return user_roles(user).is_hr or is_peer_window_closed(cycle)
+
+
 def can_edit_assessment(assessment: Assessment, cycle: Cycle) -> bool:
     """The assessment's page offers its fields and buttons: not submitted, and before its
     deadline (its phase's, or HR's when HR reopened it)."""

@@ -55,7 +55,11 @@ class PeerAggregate:
 
 def peer_aggregates(*, review: Review) -> dict[int, PeerAggregate]:
     """Per competency, the number of submitted peer answers and, with at least the cycle's
-    minimum, their mean. Never who said what."""
+    minimum, their mean. Never who said what, and nothing (an empty dict) until the peer
+    window closed (`permissions.is_peer_window_closed` says why): a mean and a count read
+    before and after one more answer would tell that answer."""
+    if not permissions.is_peer_window_closed(review.cycle):
+        return {}
     minimum = review.cycle.scoring_card.min_peer_responses
     values: dict[int, list[int]] = {}
     for competency_id, value in Rating.objects.filter(
@@ -83,18 +87,26 @@ class WrittenFeedback:
 
     Peers' comments come without names, sorted by their text (not the order peers were
     asked in), and only once at least the cycle's minimum number of peers submitted: the
-    same rule as peer ratings, so a comment never points to the one or two who answered."""
+    same rule as peer ratings, so a comment never points to the one or two who answered;
+    and, like peer ratings, only once the peer window closed (`is_peer_window_closed`), so a
+    new comment never points to the peer whose status just turned to Submitted."""
 
     leader: Assessment | None  # the leader's submitted assessment
     peer_comments: list[str]
     are_peer_comments_shown: bool
+    is_peer_window_open: bool = False  # withheld until the review phase is over
 
 
 def written_feedback(*, review: Review) -> WrittenFeedback:
-    """The leader's submitted assessment and the peers' submitted comments (two queries)."""
+    """The leader's submitted assessment and the peers' submitted comments (two queries; one
+    while the peer window is open)."""
     leader = Assessment.objects.filter(
         review=review, role=AssessmentRole.LEADER, submitted_at__isnull=False
     ).first()
+    if not permissions.is_peer_window_closed(review.cycle):
+        return WrittenFeedback(
+            leader=leader, peer_comments=[], are_peer_comments_shown=False, is_peer_window_open=True
+        )
     comments = list(
         Assessment.objects.filter(
             review=review, role=AssessmentRole.PEER, submitted_at__isnull=False

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from appraisal.models import Person
 from reviews import obligations
 from reviews.models import Assessment, AssessmentRole, PeerRequest, Phase, Review
-from reviews.services.common import RESULTS_SHOWN, assessment_deadline
+from reviews.services.common import RESULTS_SHOWN, assessment_deadline, is_reopenable
 
 
 @dataclass
@@ -151,6 +151,8 @@ def _reopened_tasks(person: Person) -> list[tuple[str, Task, tuple[int, str]]]:
     found = []
     for assessment in reopened:
         review, cycle = assessment.review, assessment.review.cycle
+        if not is_reopenable(assessment, cycle):  # a peer's, after the review phase
+            continue
         deadline = assessment_deadline(assessment, cycle)
         names = {"name": review.person, "cycle": cycle.name}
         if assessment.role == AssessmentRole.SELF:

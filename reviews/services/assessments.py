@@ -34,6 +34,7 @@ from .common import (
     assessment_closed_reason,
     assessment_deadline,
     email_on_commit,
+    is_reopenable,
 )
 
 # How long a reopened assessment stays open by default once its phase's deadline is past.
@@ -226,6 +227,13 @@ def assessment_reopen(
     if cycle.phase in RESULTS_SHOWN:
         raise ReviewError(
             _("The results are published: a reopened assessment could not change them.")
+        )
+    if not is_reopenable(assessment, cycle):
+        raise ReviewError(
+            _(
+                "The review phase is over: peers' answers are final, so that no one can tell "
+                "one peer's answer from the aggregates before and after it changed."
+            )
         )
     if open_until is None:
         phase_deadline = cycle.deadline_for(PHASE_OF_ROLE[assessment.role])

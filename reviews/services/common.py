@@ -70,6 +70,16 @@ PHASE_OF_ROLE = {
 RESULTS_SHOWN = (Phase.PUBLISHED, Phase.CLOSED)
 
 
+def is_reopenable(assessment: Assessment, cycle: Cycle) -> bool:
+    """Whether HR's reopening can still let the assessment change: not once results are
+    shown; and a peer's not after the review phase, when peers' answers are final and their
+    aggregates are shown to the leader (`permissions.is_peer_window_closed`: a peer answer
+    changed then could be told apart by comparing the aggregates before and after)."""
+    if assessment.role == AssessmentRole.PEER:
+        return cycle.phase == Phase.REVIEW
+    return cycle.phase not in RESULTS_SHOWN
+
+
 def assessment_deadline(assessment: Assessment, cycle: Cycle) -> datetime | None:
     """Until when the assessment's owner may change it: its phase's deadline while the cycle
     is in that phase, or HR's deadline when HR reopened it, whichever is later; None when
@@ -78,7 +88,7 @@ def assessment_deadline(assessment: Assessment, cycle: Cycle) -> datetime | None
     deadlines = []
     if cycle.phase == phase:
         deadlines.append(cycle.deadline_for(phase))
-    if assessment.open_until is not None and cycle.phase not in RESULTS_SHOWN:
+    if assessment.open_until is not None and is_reopenable(assessment, cycle):
         deadlines.append(assessment.open_until)
     return max(deadlines, default=None)
 

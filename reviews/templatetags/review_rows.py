@@ -55,8 +55,18 @@ def _csrf_input(context) -> str:
 
 
 @register.simple_tag(takes_context=True)
-def progress_rows(context, reviews, *, removable=False, audit_links=False, leader_links=False):
-    """The rows of reviews/partials/progress_table.html, one `<tr>` a review."""
+def progress_rows(
+    context,
+    reviews,
+    *,
+    removable=False,
+    audit_links=False,
+    leader_links=False,
+    peer_answers_hidden=False,
+):
+    """The rows of reviews/partials/progress_table.html, one `<tr>` a review. With
+    `peer_answers_hidden` (a leader's page while the peer window is open) the peers column
+    counts the peers asked only: a count of answers going up would say whose answer came."""
     # gettext outside the f-strings: xgettext does not look inside them for messages.
     submitted_text, pending_text = _escape(gettext("Submitted")), _escape(gettext("Pending"))
     submitted = f'<span class="badge text-bg-success">{submitted_text}</span>'
@@ -80,7 +90,11 @@ def progress_rows(context, reviews, *, removable=False, audit_links=False, leade
         name = _text(review.person.name)
         if audit_links:
             name = f'<a href="{audit_url(review.pk)}" title="{audit_text}">{name}</a>'
-        peers = f"{_text(review.peers_answered)} / {_text(review.peers_asked)}"
+        peers = (
+            _text(review.peers_asked)
+            if peer_answers_hidden
+            else f"{_text(review.peers_answered)} / {_text(review.peers_asked)}"
+        )
         if review.peers_nominated:
             to_approve = ngettext(
                 "%(counter)s to approve", "%(counter)s to approve", review.peers_nominated
@@ -170,7 +184,7 @@ def result_rows(context, results, *, grades, is_calibrating=False, query=""):
                 f"{grade_options(str(result.effective_grade))}</select>\n"
                 f'          <label class="visually-hidden" for="reason-{result.pk}">'
                 f"{reason_text}</label>\n"
-                '          <input class="form-control form-control-sm" style="min-width: 10rem" '
+                '          <input class="form-control form-control-sm calibration-reason" '
                 f'id="reason-{result.pk}" name="reason" placeholder="{reason_hint}" '
                 f'value="{reason}">\n'
                 '          <button class="btn btn-sm btn-outline-primary" type="submit">'

@@ -80,5 +80,6 @@ def team_cycle(request, pk: int):
             ),
             "ranking": SimpleLazyObject(ranking),
             "cached_part": page_parts.cycle_part_key(request, cycle.pk),
+            "peer_answers_hidden": not permissions.can_see_peer_answers(request.user, cycle),
         },
     )

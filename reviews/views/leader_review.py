@@ -122,6 +122,7 @@ def _page(
         "peer_aggregates": selectors.peer_aggregates(review=review),
         "feedback": selectors.written_feedback(review=review),
         "min_peers": card.min_peer_responses,
+        "is_peer_window_closed": permissions.is_peer_window_closed(cycle),
         "max_adjustment": card.max_adjustment,
         "problems": list(problems),
         "conflict": conflict,

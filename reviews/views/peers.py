@@ -38,6 +38,7 @@ def _peers_page(request, review: Review, *, problems: list[str] = ()):
             "chosen_ids": {request.peer_id for request in requests},
             "is_pm": permissions.is_reviewed_person(request.user, review),
             "can_approve": permissions.can_approve_peers(request.user, review),
+            "shows_answers": permissions.can_see_peer_answers(request.user, review.cycle),
             "problems": list(problems),
             "min_peers": services.MIN_PEERS,
             "max_peers": services.MAX_PEERS,

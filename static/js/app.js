@@ -94,3 +94,19 @@ document.addEventListener("submit", (event) => {
   event.preventDefault();
   form._waitingSubmitter = event.submitter || null;
 }, true);
+
+// The Content-Security-Policy (settings CONTENT_SECURITY_POLICY) allows no inline script,
+// handler or style attribute, so what those did is done here.
+// A button with data-print prints the page.
+document.addEventListener("click", (event) => {
+  if (event.target.closest("[data-print]")) window.print();
+});
+// A Bootstrap progress bar with data-progress="N" is N% wide: set through the DOM, which
+// the policy allows, each time htmx swaps a fresh one in (and once on load).
+function drawProgress(root) {
+  for (const bar of root.querySelectorAll("[data-progress]")) {
+    bar.style.width = `${Number(bar.dataset.progress) || 0}%`;
+  }
+}
+if (window.htmx) htmx.onLoad(drawProgress);
+else drawProgress(document);

@@ -202,12 +202,9 @@ class Journey:
         for item in review.cycle.competency_items.all():
             page.locator(f"#rating-{item.pk}-4").check()
         page.locator("#comment").fill("A solid quarter.")
-        page.locator(
-            f"#context-{review.cycle.competency_items.first().pk}"
-        ).scroll_into_view_if_needed()
-        expect(
-            page.locator(f"#context-{review.cycle.competency_items.first().pk}")
-        ).to_contain_text("4 (")  # the peers' mean, without trailing zeros
+        # Peers answered, but their mean waits for the review phase to end (README: peers
+        # stay anonymous over time); the leader reads it from calibration on.
+        expect(page.locator("#peers-withheld")).to_be_visible()
         for username in PEERS:
             expect(page.locator("main")).not_to_contain_text(self.people[username].name)
         self.look("leader-review")
@@ -241,8 +238,14 @@ class Journey:
         page.locator('form[action$="/advance/"] button[type="submit"]').click()
         accept_confirmation(page)
         expect(page.locator("#cycle-phase")).to_have_text(t(self.language, "Calibration"))
-        page.goto(f"/cycles/{cycle.pk}/results/")
         review = self.review()
+        self.sign_in("zhou.min")
+        page.goto(f"/reviews/{review.pk}/lead/")
+        expect(
+            page.locator(f"#context-{review.cycle.competency_items.first().pk}")
+        ).to_contain_text("4 (")  # the peers' mean, without trailing zeros, now final
+        self.sign_in("ye.qing")
+        page.goto(f"/cycles/{cycle.pk}/results/")
         row = page.locator(
             "#results-table tbody tr",
             has=page.locator(f'form[action^="/reviews/{review.pk}/calibrate/"]'),

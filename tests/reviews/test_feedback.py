@@ -1,15 +1,17 @@
 """What people wrote reaches the PM: the leader's written assessment and the peers'
 comments, on the published result, without names and only with enough peer answers; the
-leader reads the peers' comments during the review under the same rule."""
+leader reads the peers' comments under the same rule, once the review phase is over."""
 
 import pytest
 from django.urls import reverse
 
 from reviews import services
 from reviews.computation import cycle_compute
-from reviews.models import Assessment, AssessmentRole
+from reviews.models import Assessment, AssessmentRole, Phase
 from tests.builders import (
+    HR,
     PEERS,
+    advance_to,
     in_review_with_peers,
     load_into_cycle,
     publish,
@@ -73,7 +75,7 @@ def test_with_too_few_peer_answers_their_comments_stay_private(published_with_wo
         assert words not in page
 
 
-def test_the_leader_reads_the_peers_comments_during_the_review(people, lin_review):
+def test_the_leader_reads_the_peers_comments_once_the_review_phase_is_over(people, lin_review):
     in_review_with_peers(lin_review, people)
     for name, words in zip(PEERS, PEER_WORDS, strict=False):
         assessment = services.assessment_get_or_create(
@@ -88,16 +90,18 @@ def test_the_leader_reads_the_peers_comments_during_the_review(people, lin_revie
             submit=True,
         )
 
-    page = (
-        signed_in(lin_review.leader)
-        .get(reverse("reviews:leader_review", args=[lin_review.pk]))
-        .content.decode()
-    )
+    leader = signed_in(lin_review.leader)
+    url = reverse("reviews:leader_review", args=[lin_review.pk])
+    during = leader.get(url).content.decode()
+    advance_to(lin_review.cycle, Phase.CALIBRATION, actor=people[HR])
+    after = leader.get(url).content.decode()
 
+    assert 'id="peer-comments-withheld"' in during
     for words in PEER_WORDS:
-        assert words in page
+        assert words not in during
+        assert words in after
     for name in PEERS:
-        assert people[name].name not in page
+        assert people[name].name not in after
 
 
 def test_the_leader_writes_strengths_and_gaps_beside_the_comment(people, lin_review):

@@ -23,7 +23,7 @@ from reviews.models import (
     Rating,
 )
 from reviews.selectors import peer_aggregates
-from tests.builders import HR, PEERS, build_cycle, in_review_with_peers, leader_save
+from tests.builders import HR, PEERS, advance_to, build_cycle, in_review_with_peers, leader_save
 
 pytestmark = pytest.mark.django_db
 
@@ -355,28 +355,40 @@ def test_a_peer_declines_only_with_a_reason(lin_review, people):
     )
 
 
-def test_peer_aggregates_are_shown_only_with_the_minimum_number_of_answers(lin_review, people):
-    in_review_with_peers(lin_review, people)
-    item = lin_review.cycle.competency_items.first()
-    for name, value in (("luo.xin", 3), ("zheng.kai", 4)):
+def _peers_answer(review, people, values: dict[str, int]) -> None:
+    for name, value in values.items():
         assessment = services.assessment_get_or_create(
-            review=lin_review, assessor=people[name], role=AssessmentRole.PEER
+            review=review, assessor=people[name], role=AssessmentRole.PEER
         )
         rate_all(assessment, value=value, submit=True)
 
-    two = peer_aggregates(review=lin_review)[item.pk]
-    assert (two.responses, two.is_shown, two.mean) == (2, False, None)
 
-    third = services.assessment_get_or_create(
-        review=lin_review, assessor=people["yang.qian"], role=AssessmentRole.PEER
-    )
-    rate_all(third, value=5, submit=True)
-    three = peer_aggregates(review=lin_review)[item.pk]
-    assert (three.responses, three.is_shown, three.mean) == (3, True, Decimal("4.00"))
+def test_peer_aggregates_wait_for_the_review_phase_to_end(lin_review, people):
+    in_review_with_peers(lin_review, people)
+    _peers_answer(lin_review, people, {"luo.xin": 3, "zheng.kai": 4, "yang.qian": 5})
+
+    assert peer_aggregates(review=lin_review) == {}
     assert (
         PeerRequest.objects.get(review=lin_review, peer=people["yang.qian"]).status
         == PeerRequestStatus.SUBMITTED
     )
+
+    advance_to(lin_review.cycle, Phase.CALIBRATION, actor=people[HR])
+    lin_review.cycle.refresh_from_db()
+    item = lin_review.cycle.competency_items.first()
+    three = peer_aggregates(review=lin_review)[item.pk]
+    assert (three.responses, three.is_shown, three.mean) == (3, True, Decimal("4.00"))
+
+
+def test_peer_aggregates_are_shown_only_with_the_minimum_number_of_answers(lin_review, people):
+    in_review_with_peers(lin_review, people)
+    _peers_answer(lin_review, people, {"luo.xin": 3, "zheng.kai": 4})
+    advance_to(lin_review.cycle, Phase.CALIBRATION, actor=people[HR])
+    lin_review.cycle.refresh_from_db()
+
+    item = lin_review.cycle.competency_items.first()
+    two = peer_aggregates(review=lin_review)[item.pk]
+    assert (two.responses, two.is_shown, two.mean) == (2, False, None)
 
 
 # --- the leader -----------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from django.utils import timezone
 from kpis.models import ScorecardTemplate
 from reviews import services
 from reviews.models import Assessment, AssessmentRole, Cycle, Phase, Rating
-from tests.builders import PEERS, in_review_with_peers
+from tests.builders import HR, PEERS, advance_to, in_review_with_peers
 
 pytestmark = pytest.mark.django_db
 
@@ -299,6 +299,7 @@ def test_peer_ratings_reach_the_leader_only_as_an_anonymous_aggregate(people, li
             reverse("reviews:peer_request_submit", args=[request.pk]),
             ratings_post(lin_review, value=value, version="0", comment=f"a note rating {value}"),
         )
+    advance_to(lin_review.cycle, Phase.CALIBRATION, actor=people[HR])
 
     content = (
         login(client, people["zhou.min"])
@@ -320,6 +321,7 @@ def test_below_the_minimum_the_leader_sees_no_peer_figure(people, lin_review, cl
         reverse("reviews:peer_request_submit", args=[request.pk]),
         ratings_post(lin_review, value="1", version="0"),
     )
+    advance_to(lin_review.cycle, Phase.CALIBRATION, actor=people[HR])
 
     content = (
         login(client, people["zhou.min"])
