@@ -444,3 +444,20 @@ class ApprovePeersForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["peers"].queryset = candidates
         self.fields["remove"].queryset = review.peer_requests.all()
+
+    # The nominations the page showed (their ids, comma-separated): the list's version. If
+    # the PM changed them since, approving would approve a list the leader never saw.
+    read_nominations = forms.CharField(
+        required=False,
+        max_length=4000,
+        error_messages={"max_length": _("The page is out of date: reload it and try again.")},
+    )
+
+    def clean_read_nominations(self) -> list[int]:
+        if "read_nominations" not in self.data:
+            raise forms.ValidationError(_("The page is out of date: reload it and try again."))
+        parts = [part.strip() for part in self.cleaned_data["read_nominations"].split(",")]
+        parts = [part for part in parts if part]
+        if not all(part.isascii() and part.isdigit() and len(part) < 12 for part in parts):
+            raise forms.ValidationError(_("The page is out of date: reload it and try again."))
+        return sorted(int(part) for part in parts)

@@ -12,7 +12,7 @@ from appraisal.models import Person
 from reviews.audit import audit_record, change
 from reviews.models import AuditAction, Cycle, PeerRequest, PeerRequestStatus, Phase, Review
 
-from .common import ReviewError, email_on_commit, within_deadline
+from .common import EditConflict, ReviewError, email_on_commit, within_deadline
 
 MIN_PEERS, MAX_PEERS = 3, 8
 
@@ -82,11 +82,28 @@ def peer_nominations_set(*, review: Review, actor: Person, peers: list[Person]) 
 
 @transaction.atomic
 def peer_requests_approve(
-    *, review: Review, actor: Person, is_hr: bool, add: list[Person] = (), remove: list[int] = ()
+    *,
+    review: Review,
+    actor: Person,
+    is_hr: bool,
+    add: list[Person] = (),
+    remove: list[int] = (),
+    read_nominations: list[int] | None = None,
 ) -> None:
     """The leader (or HR) approves the nominations, after removing or adding peers; each
-    approved peer is asked by e-mail."""
+    approved peer is asked by e-mail. `read_nominations`, the nominations the page showed:
+    when the PM has changed them since, nothing is approved (EditConflict)."""
     review = Review.objects.select_for_update().select_related("cycle").get(pk=review.pk)
+    nominated = sorted(
+        review.peer_requests.filter(status=PeerRequestStatus.NOMINATED).values_list("pk", flat=True)
+    )
+    if read_nominations is not None and nominated != sorted(read_nominations):
+        raise EditConflict(
+            _(
+                "The PM changed their nominations after you opened this page: nothing was "
+                "approved. Check the list below and approve it again."
+            )
+        )
     if not (is_hr or review.leader_id == actor.pk):
         raise ReviewError(_("Only the PM's leader or HR approves peers."))
     if review.cycle.phase not in (Phase.SELF_ASSESSMENT, Phase.REVIEW):

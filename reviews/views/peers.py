@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from reviews import permissions, selectors, services
 from reviews.forms import ApprovePeersForm, NominatePeersForm
-from reviews.models import Review
+from reviews.models import PeerRequestStatus, Review
 from reviews.views.common import _actor, form_problems
 
 
@@ -24,7 +24,7 @@ def _peers_review_get(request, pk: int) -> Review:
     return review
 
 
-def _peers_page(request, review: Review, *, problems: list[str] = ()):
+def _peers_page(request, review: Review, *, problems: list[str] = (), conflict: bool = False):
     """The peer list, as its GET shows it and as a refused action shows it again (400)."""
     requests = list(selectors.peer_request_list(review=review))
     # The PM sees whom they nominated and whether it was approved, never what anyone answered.
@@ -36,6 +36,11 @@ def _peers_page(request, review: Review, *, problems: list[str] = ()):
             "requests": requests,
             "candidates": selectors.peer_candidates(review=review),
             "chosen_ids": {request.peer_id for request in requests},
+            "read_nominations": ",".join(
+                str(request.pk)
+                for request in sorted(requests, key=lambda request: request.pk)
+                if request.status == PeerRequestStatus.NOMINATED
+            ),
             "is_pm": permissions.is_reviewed_person(request.user, review),
             "can_approve": permissions.can_approve_peers(request.user, review),
             "shows_answers": permissions.can_see_peer_answers(request.user, review.cycle),
@@ -43,7 +48,7 @@ def _peers_page(request, review: Review, *, problems: list[str] = ()):
             "min_peers": services.MIN_PEERS,
             "max_peers": services.MAX_PEERS,
         },
-        status=400 if problems else 200,
+        status=(409 if conflict else 400) if problems else 200,
     )
 
 
@@ -93,8 +98,14 @@ def peers_approve(request, pk: int):
             is_hr=permissions.can_manage_cycles(request.user),
             add=list(form.cleaned_data["peers"]),
             remove=[peer_request.pk for peer_request in form.cleaned_data["remove"]],
+            read_nominations=form.cleaned_data["read_nominations"],
         )
     except services.ReviewError as error:
-        return _peers_page(request, review, problems=error.problems)
+        return _peers_page(
+            request,
+            review,
+            problems=error.problems,
+            conflict=isinstance(error, services.EditConflict),
+        )
     messages.success(request, _("Peers approved: each was asked by e-mail."))
     return redirect("reviews:peers", pk=review.pk)

@@ -284,6 +284,16 @@ def test_a_decline_without_a_reason_is_refused(people, in_review):
 # --- who may post: peers --------------------------------------------------------------------
 
 
+def shown_nominations(review) -> str:
+    """The nominations the peers page shows, as its approve form posts them."""
+    return ",".join(
+        str(pk)
+        for pk in review.peer_requests.filter(status=PeerRequestStatus.NOMINATED)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
 def test_the_pm_nominates_and_the_leader_approves(people, lin_review):
     peers = [people[name].pk for name in PEERS]
 
@@ -292,7 +302,8 @@ def test_the_pm_nominates_and_the_leader_approves(people, lin_review):
     )
     removed = lin_review.peer_requests.get(peer=people["han.mei"])
     approved = signed_in(people["zhou.min"]).post(
-        reverse("reviews:peers_approve", args=[lin_review.pk]), {"remove": [removed.pk]}
+        reverse("reviews:peers_approve", args=[lin_review.pk]),
+        {"remove": [removed.pk], "read_nominations": shown_nominations(lin_review)},
     )
 
     assert (nominated.status_code, approved.status_code) == (302, 302)
@@ -304,7 +315,7 @@ def test_the_pm_nominates_and_the_leader_approves(people, lin_review):
 def test_hr_approves_and_adds_a_peer(people, lin_review):
     response = signed_in(people[HR]).post(
         reverse("reviews:peers_approve", args=[lin_review.pk]),
-        {"peers": [people[name].pk for name in PEERS[:3]]},
+        {"peers": [people[name].pk for name in PEERS[:3]], "read_nominations": ""},
     )
 
     assert response.status_code == 302
@@ -510,7 +521,10 @@ def test_removing_another_reviews_peer_request_is_refused(people, lin_review):
 
     response = signed_in(people["zhou.min"]).post(
         reverse("reviews:peers_approve", args=[lin_review.pk]),
-        {"remove": [wang.peer_requests.first().pk]},
+        {
+            "remove": [wang.peer_requests.first().pk],
+            "read_nominations": shown_nominations(lin_review),
+        },
     )
 
     assert response.status_code == 400
@@ -549,3 +563,29 @@ def test_a_refused_autosave_leaves_the_page_stale_so_the_next_one_is_refused_too
     assert set(
         Rating.objects.filter(assessment__review=lin_review).values_list("value", flat=True)
     ) == {5}
+
+
+def test_approving_a_list_the_pm_changed_since_the_page_was_read_is_refused(people, lin_review):
+    pm, leader = signed_in(people["chen.lin"]), signed_in(people["zhou.min"])
+    pm.post(
+        reverse("reviews:peers_nominate", args=[lin_review.pk]),
+        {"peers": [people[name].pk for name in PEERS[:3]]},
+    )
+    page = leader.get(reverse("reviews:peers", args=[lin_review.pk])).content.decode()
+    read = shown_nominations(lin_review)
+    assert f'name="read_nominations" value="{read}"' in page
+    pm.post(
+        reverse("reviews:peers_nominate", args=[lin_review.pk]),
+        {"peers": [people[name].pk for name in PEERS]},
+    )
+    before = snapshot(lin_review)
+
+    stale = leader.post(
+        reverse("reviews:peers_approve", args=[lin_review.pk]), {"read_nominations": read}
+    )
+    missing = leader.post(reverse("reviews:peers_approve", args=[lin_review.pk]), {})
+
+    assert stale.status_code == 409
+    assert "changed their nominations after you opened this page" in stale.content.decode()
+    assert missing.status_code == 400
+    assert snapshot(lin_review) == before
