@@ -23,6 +23,7 @@ from django.db.models import Model, Q
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from appraisal.models import Person
 from reviews import page_parts
@@ -110,6 +111,11 @@ def audit_record_many(entries: Iterable[AuditEntry]) -> list[AuditEntry]:
 
 
 # --- reading --------------------------------------------------------------------------------
+
+
+# What a peer answers: never shown on an audit page (see `_rows`).
+PEER_ANSWER_FIELDS = {"rating.value", "assessment.comment"}
+HIDDEN = _lazy("(anonymous)")
 
 
 @dataclass
@@ -243,26 +249,41 @@ def _person_ids(entries: list[AuditEntry]) -> set[int]:
     return ids
 
 
+def _is_peers_own(entry: AuditEntry) -> bool:
+    """A peer's own change to their answers (ratings, comment, submission)."""
+    return entry.subject.get("role") == AssessmentRole.PEER and "person" not in entry.subject
+
+
 def _rows(entries: list[AuditEntry], cycle: Cycle) -> list[AuditRow]:
+    """Entries as the page shows them. A peer's own changes to their answers show neither
+    who made them nor the values (the entry keeps both): peers are anonymous on every page,
+    HR's included, which still shows whose request was answered so HR can chase the rest."""
     names = _Names(cycle, _person_ids(entries))
-    return [
-        AuditRow(
-            when=entry.at,
-            who=entry.actor.name if entry.actor else _("system"),
-            what=_what(entry, names),
-            changes=[
-                (
-                    _label(field_name),
-                    _value_text(field_name, before, names),
-                    _value_text(field_name, after, names),
-                )
-                for field_name, before, after in entry.changes
-            ],
-            reason=entry.reason,
-            review=entry.review,
+    rows = []
+    for entry in entries:
+        is_peers_own = _is_peers_own(entry)
+        rows.append(
+            AuditRow(
+                when=entry.at,
+                who=_("a peer")
+                if is_peers_own
+                else (entry.actor.name if entry.actor else _("system")),
+                what=_what(entry, names),
+                changes=[
+                    (
+                        _label(field_name),
+                        _value_text(field_name, before, names),
+                        _value_text(field_name, after, names),
+                    )
+                    if not (is_peers_own and field_name in PEER_ANSWER_FIELDS)
+                    else (_label(field_name), HIDDEN, HIDDEN)
+                    for field_name, before, after in entry.changes
+                ],
+                reason=entry.reason,
+                review=entry.review,
+            )
         )
-        for entry in entries
-    ]
+    return rows
 
 
 def review_audit(*, review: Review) -> list[AuditRow]:

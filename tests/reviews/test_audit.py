@@ -8,8 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from reviews import services
+from reviews.audit import review_audit
 from reviews.models import AssessmentRole, Phase
-from tests.builders import PEERS
+from tests.builders import PEERS, in_review_with_peers
 
 pytestmark = pytest.mark.django_db
 
@@ -166,3 +167,35 @@ def test_the_cycle_trail_costs_the_same_queries_however_long(
 
     assert len(short.captured_queries) == len(long.captured_queries)
     assert "Rating changed: Self" in second
+
+
+def test_the_audit_trail_never_shows_what_a_peer_answered_next_to_who_they_are(people, lin_review):
+    """HR sees that Luo Xin's request was answered (to chase the others), but the ratings
+    and the comment on the trail read as a peer's, without values."""
+    in_review_with_peers(lin_review, people)
+    peer = people["luo.xin"]
+    assessment = services.assessment_get_or_create(
+        review=lin_review, assessor=peer, role=AssessmentRole.PEER
+    )
+    services.assessment_save(
+        assessment=assessment,
+        actor=peer,
+        version=0,
+        ratings={item.pk: 2 for item in lin_review.cycle.competency_items.all()},
+        texts={"comment": "Specs arrive late and change often"},
+        submit=True,
+    )
+
+    trail = review_audit(review=lin_review)
+
+    answers = [row for row in trail if row.what.startswith(("Rating", "Text", "Comment"))]
+    assert answers, [row.what for row in trail]
+    assert all(row.who == "a peer" for row in answers)
+    assert all(after == "(anonymous)" for row in answers for _label, _before, after in row.changes)
+    page = (
+        signed_in(people["ye.qing"])
+        .get(reverse("reviews:review_audit", args=[lin_review.pk]))
+        .content.decode()
+    )
+    assert "Specs arrive late" not in page
+    assert peer.name in page  # the request answered: HR chases the others
