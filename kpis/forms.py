@@ -90,12 +90,17 @@ class TemplateSettingsForm(forms.Form):
         label=_("Minimum peer responses"), min_value=1, max_value=50
     )
     stretch_cap = NumberField(
-        label=_("Stretch cap"), min_value=Decimal(100), max_value=Decimal(1000), **WEIGHT
+        label=_("Stretch cap"),
+        min_value=Decimal(100),
+        max_value=Decimal(1000),
+        localize=False,  # a number input, as before: the browser sends it with a "."
+        **WEIGHT,
     )
     max_adjustment = NumberField(
         label=_("Maximum leader adjustment (points)"),
         min_value=Decimal(0),
         max_value=Decimal(100),
+        localize=False,
         **WEIGHT,
     )
     grading_mode = forms.ChoiceField(label=_("Grading"), choices=GradingMode.choices)

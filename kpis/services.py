@@ -116,6 +116,13 @@ def template_problems(data: dict, *, names: dict | None = None) -> list[str]:
         problems.append(_("Give the template a key."))
     if not str(data.get("name") or "").strip():
         problems.append(_("Give the template a name."))
+    for name in ("key", "name", "name_zh"):
+        limit = ScorecardTemplate._meta.get_field(name).max_length
+        if len(str(data.get(name) or "")) > limit:
+            problems.append(
+                _("%(field)s: write at most %(limit)s characters.")
+                % {"field": name, "limit": limit}
+            )
     kpis = {
         kpi.key: kpi
         for kpi in Kpi.objects.filter(key__in=[i.get("key") for i in data.get("kpis", [])])

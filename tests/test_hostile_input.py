@@ -692,6 +692,8 @@ HOSTILE_TEMPLATES = {
     "a weight of 0.001": lambda d: d["competencies"][0].update(weight=0.001),
     "a scale up to a million": lambda d: d["scale"].update(hi=10**6),
     "a band of 1e12": lambda d: d["grading"]["bands"].update(S=10**12),
+    "a name of 10,000 characters": lambda d: d.update(name="x" * 10_000),
+    "a key of 100 characters": lambda d: d.update(key="k" * 100),
 }
 
 
