@@ -63,6 +63,8 @@ NOT_NUMBERS = (
 # saved, its version moved on) does not make the refusals after it trivial.
 HOSTILE = (*NOT_NUMBERS, "0.001", "-0", "")
 
+# Dates a calendar has, at its ends: converted to UTC they may fall out of it.
+EXTREME_DATES = ("0001-01-01T00:00", "0001-01-01", "9999-12-31T23:59", "9999-12-31")
 # What each kind of field must refuse (any other hostile value: anything but a 500).
 REFUSES = {
     "number2": {*NOT_NUMBERS, "0.001"},  # a column of 2 decimals: 0.001 is not rounded to 0
@@ -624,7 +626,7 @@ def test_hostile_values_are_refused_with_a_message_and_change_nothing(people, ur
         if response.status_code != 400 or snapshot() != before or not has_message(response):
             failures.append(f"10 MB: {response.status_code}, not refused with a message")
     for name, kind in probe.fields.items():
-        for value in HOSTILE:
+        for value in (*HOSTILE, *(EXTREME_DATES if kind == "date" else ())):
             data = form_data(probe.data(world, people))
             key = _key(data, name)
             # A list (of peers) gets the value added; a file is replaced by the text.
