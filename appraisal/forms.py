@@ -3,6 +3,8 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from reviews.fields import QueryForm, WholeNumberField
+
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
 
@@ -26,3 +28,11 @@ class PeopleImportForm(forms.Form):
         if upload.size > MAX_IMPORT_BYTES:
             raise forms.ValidationError(_("The file is larger than 5 MB."))
         return upload
+
+
+class PeopleQuery(QueryForm):
+    """The people directory's search, team filter and page (?q=…&team=…&page=…)."""
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    team = WholeNumberField(label=_("Team"), required=False, min_value=1, max_value=2**63 - 1)
+    page = WholeNumberField(label=_("Page"), required=False, min_value=1)

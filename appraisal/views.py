@@ -9,7 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from . import examples, permissions, selectors, services
-from .forms import PeopleImportForm
+from .forms import PeopleImportForm, PeopleQuery
 
 
 @never_cache
@@ -26,13 +26,13 @@ def healthz(request):
 def people_list(request):
     if not permissions.can_view_people_directory(request.user):
         raise PermissionDenied(_("Only HR and administrators can see the people directory."))
-    team_id = request.GET.get("team", "")
-    team_id = (
-        int(team_id) if team_id.isascii() and team_id.isdigit() and len(team_id) < 10 else None
-    )
-    query = request.GET.get("q", "").strip()
+    form = PeopleQuery(request.GET)
+    for problem in form.problems:
+        messages.warning(request, problem)
+    values = form.values()
+    team_id, query = values["team"], values["q"] or ""
     page = Paginator(selectors.people_list(team_id=team_id, query=query), 50).get_page(
-        request.GET.get("page")
+        values["page"] or 1
     )
     return render(
         request,

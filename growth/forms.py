@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy
 
+from reviews.fields import WholeNumberField
+
 from .models import ActionStatus
 from .services import MAX_ACTIONS, ActionInput
 
@@ -15,7 +17,9 @@ TEXT = {"class": "form-control", "rows": 2}
 class ActionForm(forms.Form):
     """One row of the plan: an action already in it carries its id."""
 
-    id = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    id = WholeNumberField(
+        required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput
+    )
     what = forms.CharField(
         label=gettext_lazy("Action"), max_length=2000, widget=forms.Textarea(attrs=TEXT)
     )
@@ -84,14 +88,14 @@ def action_formset(*, owners, data=None, actions=()) -> BaseActionFormSet:
 
 
 class PlanVersionForm(forms.Form):
-    version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+    version = WholeNumberField(min_value=0, widget=forms.HiddenInput)
 
 
 class ProgressForm(forms.Form):
     """One action's progress; its fields are prefixed by the action, as the page holds one
     form per action."""
 
-    version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+    version = WholeNumberField(min_value=0, widget=forms.HiddenInput)
     status = forms.ChoiceField(
         label=gettext_lazy("Status"),
         choices=ActionStatus.choices,

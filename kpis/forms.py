@@ -11,7 +11,9 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Competency, GradingMode, Kpi, KpiCategory
+from reviews.fields import NumberField, QueryForm, WholeNumberField
+
+from .models import MEASURE, WEIGHT, Competency, GradingMode, Kpi, KpiCategory
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 
@@ -26,14 +28,34 @@ def _messages(message, *, decimals=None) -> dict:
     return messages
 
 
-def _weight(label, **kwargs):
-    return forms.DecimalField(
+def _number(label, *, digits=WEIGHT, **kwargs):
+    """A number typed in the active language's format, bounded by its column (`digits`);
+    the browser's number input sends it with a "." whatever the language."""
+    return NumberField(
         label=label,
+        localize=False,
+        widget=forms.NumberInput(attrs={"step": "any", "class": "form-control"}),
+        **digits,
+        **kwargs,
+    )
+
+
+def _weight(label, *, is_item=False, **kwargs):
+    """A weight from 0 to 100; an item's weight above 0 (SCORING.md: an item weighs in, or
+    is left out of the template; the database refuses an item of weight 0 too)."""
+    if is_item:
+        message = _("Give a weight above 0 and at most 100.")
+        return _number(
+            label,
+            min_value=Decimal("0.01"),
+            max_value=Decimal(100),
+            error_messages=_messages(message, decimals=_("Give a weight with at most 2 decimals.")),
+            **kwargs,
+        )
+    return _number(
+        label,
         min_value=Decimal(0),
         max_value=Decimal(100),
-        max_digits=6,
-        decimal_places=2,
-        widget=forms.NumberInput(attrs={"step": "any", "class": "form-control"}),
         error_messages=_messages(
             _("Give a weight between 0 and 100."),
             decimals=_("Give a weight with at most 2 decimals."),
@@ -43,12 +65,10 @@ def _weight(label, **kwargs):
 
 
 def _measure(label, *, message, required=True):
-    return forms.DecimalField(
-        label=label,
+    return _number(
+        label,
+        digits=MEASURE,
         required=required,
-        max_digits=16,
-        decimal_places=4,
-        widget=forms.NumberInput(attrs={"step": "any", "class": "form-control"}),
         error_messages=_messages(message, decimals=_("Give a number with at most 4 decimals.")),
     )
 
@@ -59,35 +79,34 @@ class TemplateSettingsForm(forms.Form):
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-    scale_lo = forms.IntegerField(label=_("Lowest rating"), min_value=0, max_value=100)
-    scale_hi = forms.IntegerField(label=_("Highest rating"), min_value=1, max_value=100)
+    scale_lo = WholeNumberField(label=_("Lowest rating"), min_value=0, max_value=100)
+    scale_hi = WholeNumberField(label=_("Highest rating"), min_value=1, max_value=100)
     kpi_section_weight = _weight(_("KPIs"))
     competency_section_weight = _weight(_("Competencies"))
     self_weight = _weight(_("Self"))
     leader_weight = _weight(_("Leader"))
     peer_weight = _weight(_("Peers"))
-    min_peer_responses = forms.IntegerField(
+    min_peer_responses = WholeNumberField(
         label=_("Minimum peer responses"), min_value=1, max_value=50
     )
-    stretch_cap = forms.DecimalField(
+    stretch_cap = NumberField(
         label=_("Stretch cap"),
         min_value=Decimal(100),
         max_value=Decimal(1000),
-        max_digits=6,
-        decimal_places=2,
+        localize=False,  # a number input, as before: the browser sends it with a "."
+        **WEIGHT,
     )
-    max_adjustment = forms.DecimalField(
+    max_adjustment = NumberField(
         label=_("Maximum leader adjustment (points)"),
         min_value=Decimal(0),
         max_value=Decimal(100),
-        max_digits=6,
-        decimal_places=2,
+        localize=False,
+        **WEIGHT,
     )
     grading_mode = forms.ChoiceField(label=_("Grading"), choices=GradingMode.choices)
     # The template's version the page was read at (see ScorecardTemplate.version).
-    version = forms.IntegerField(
+    version = WholeNumberField(
         min_value=0,
-        max_value=2**31 - 1,
         widget=forms.HiddenInput,
         error_messages={
             "required": _("The page is out of date: reload it and try again."),
@@ -104,16 +123,19 @@ class GradeForm(forms.Form):
         max_length=8,
         widget=forms.TextInput(attrs={"class": "form-control", "size": 3}),
     )
-    min_score = _measure(
-        _("Band: lowest score"), message=_("Give the band's lowest score as a number.")
+    # The band's floor is a score (0 to 100, kept with 2 decimals like a weight).
+    min_score = _number(
+        _("Band: lowest score"),
+        error_messages=_messages(
+            _("Give the band's lowest score as a number."),
+            decimals=_("Give a number with at most 2 decimals."),
+        ),
     )
     quota = _weight(_("Quota (%)"))
-    bonus_multiplier = forms.DecimalField(
-        label=_("Bonus multiplier"),
+    bonus_multiplier = _number(
+        _("Bonus multiplier"),
+        digits={"max_digits": 5, "decimal_places": 2},
         min_value=Decimal(0),
-        max_digits=5,
-        decimal_places=2,
-        widget=forms.NumberInput(attrs={"step": "any", "class": "form-control"}),
     )
 
 
@@ -134,7 +156,7 @@ class KpiItemForm(forms.Form):
     stretch = _measure(
         _("Stretch"), message=_("Give the stretch as a number, or leave it empty."), required=False
     )
-    weight = _weight(_("Weight"))
+    weight = _weight(_("Weight"), is_item=True)
 
     def __init__(self, *args, kpi_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -150,7 +172,7 @@ class CompetencyItemForm(forms.Form):
             "invalid_choice": _("Choose a competency from the list."),
         },
     )
-    weight = _weight(_("Weight"))
+    weight = _weight(_("Weight"), is_item=True)
 
     def __init__(self, *args, competency_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -226,6 +248,8 @@ def editor_form_problems(
     named = _("%(item)s: %(problem)s")
     problems = [
         named % {"item": settings_form.fields[name].label, "problem": error}
+        if settings_form.fields[name].label
+        else str(error)  # the hidden version: its message stands alone
         for name, errors in settings_form.errors.items()
         for error in errors
     ]
@@ -346,3 +370,9 @@ def editor_template_dict(
             for item in _filled(competency_formset)
         ],
     }
+
+
+class KpiListQuery(QueryForm):
+    """The KPI catalog's category filter (?category=…)."""
+
+    category = forms.ChoiceField(label=_("Category"), required=False, choices=KpiCategory.choices)

@@ -283,3 +283,94 @@ def problem_message(problem: Problem | str, *, names: ItemNames) -> str:
 
 def problem_messages(problems: Iterable[Problem | str], *, names: ItemNames) -> list[str]:
     return [problem_message(problem, names=names) for problem in problems]
+
+
+# --- what the template's columns keep ---------------------------------------------------------
+
+WEIGHT_DIGITS = (6, 2)  # kpis.models.WEIGHT: weights, caps, bands, quotas
+MEASURE_DIGITS = (16, 4)  # kpis.models.MEASURE: thresholds, targets, stretches
+MULTIPLIER_DIGITS = (5, 2)  # a grade's bonus multiplier
+WHOLE_NUMBERS = {"scale.lo": (0, 100), "scale.hi": (1, 100), "min_peer_responses": (1, 50)}
+
+
+def _does_not_fit(value: object, digits: tuple[int, int]) -> bool:
+    """Is `value` a finite number its column cannot keep exactly (too large, or more
+    decimals than it keeps)? Anything else is for the scoring rules to word."""
+    if not isinstance(value, Decimal | int) or isinstance(value, bool):
+        return False
+    number = Decimal(value)
+    if not number.is_finite():
+        return False
+    max_digits, places = digits
+    _sign, figures, exponent = number.normalize().as_tuple()
+    return -exponent > places or len(figures) + exponent > max_digits - places
+
+
+def _column_problem(where: str, value: object, digits: tuple[int, int]) -> str:
+    max_digits, places = digits
+    return _(
+        "%(where)s: %(value)s does not fit: give at most %(whole)s digits before the "
+        "decimals and %(places)s after."
+    ) % {"where": where, "value": str(value)[:40], "whole": max_digits - places, "places": places}
+
+
+def column_problems(data: Mapping, *, names: ItemNames) -> list[str]:
+    """The numbers of a template dict its columns cannot keep, and the items weighing 0
+    (an item that should not count is left out; the database refuses it too): one
+    message each, naming the item, so the write never reaches a database refusal."""
+    problems = []
+
+    def check(where: str, value: object, digits: tuple[int, int]) -> None:
+        if _does_not_fit(value, digits):
+            problems.append(_column_problem(where, value, digits))
+
+    def table(value: object) -> Mapping:
+        return value if isinstance(value, Mapping) else {}
+
+    for group in ("section_weights", "source_weights"):
+        for name, value in table(data.get(group)).items():
+            check(f"{group}.{name}", value, WEIGHT_DIGITS)
+    for name in ("stretch_cap", "max_adjustment"):
+        check(name, data.get(name), WEIGHT_DIGITS)
+    grading = table(data.get("grading"))
+    for group in ("bands", "quotas"):
+        for grade, value in table(grading.get(group)).items():
+            check(f"grading.{group}.{grade}", value, WEIGHT_DIGITS)
+    for grade, value in table(data.get("bonus_multipliers")).items():
+        check(f"bonus_multipliers.{grade}", value, MULTIPLIER_DIGITS)
+    for where, (lo, hi) in WHOLE_NUMBERS.items():
+        parent, _dot, name = where.rpartition(".")
+        value = table(data.get(parent)).get(name) if parent else data.get(name)
+        if (
+            isinstance(value, Decimal | int)
+            and not isinstance(value, bool)
+            and not (lo <= value <= hi)
+        ):
+            problems.append(
+                _("%(where)s: give a whole number from %(lo)s to %(hi)s.")
+                % {"where": where, "lo": lo, "hi": hi}
+            )
+    for section, fields in (
+        ("kpis", ("threshold", "target", "stretch")),
+        ("competencies", ()),
+    ):
+        items = data.get(section)
+        for index, item in enumerate(items if isinstance(items, list) else []):
+            if not isinstance(item, Mapping):
+                continue
+            name = item_name(names, section, item.get("key"), index)
+            for field in fields:
+                check(f"{name} ({field})", item.get(field), MEASURE_DIGITS)
+            weight = item.get("weight")
+            check(f"{name} (weight)", weight, WEIGHT_DIGITS)
+            # Below 0 is out of range for the scoring rules, which say so; 0 is not, but an
+            # item weighing nothing has no place on a scorecard.
+            if isinstance(weight, Decimal | int) and not isinstance(weight, bool) and weight == 0:
+                problems.append(
+                    _(
+                        "%(item)s: give a weight above 0; an item that should not count is "
+                        "left out of the template."
+                    )
+                    % {"item": name}
+                )
+    return problems

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -10,6 +9,7 @@ from django.db.models import Count, Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
 from . import scenario, scoring
+from .json_input import JSONRefused, json_document
 from .models import Competency, Kpi, KpiCategory, ScorecardTemplate, TemplateCompetency, TemplateKpi
 from .problems import problem_messages
 from .services import scenario_settings, template_item_names, template_problems
@@ -79,11 +79,11 @@ def template_preview(*, edited: dict, saved: dict, scenario_bytes: bytes) -> Pre
     if problems:
         return Preview(problems=problems)
     try:
-        document = json.loads(
-            scenario_bytes.decode("utf-8"), parse_float=Decimal, parse_int=Decimal
-        )
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        document = json_document(scenario_bytes.decode("utf-8"), parse_int=Decimal)
+    except UnicodeDecodeError as error:
         return Preview(problems=[_("The scenario is not valid JSON: %(error)s") % {"error": error}])
+    except JSONRefused as refused:
+        return Preview(problems=[str(refused)])
     if not isinstance(document, dict) or not isinstance(document.get("participants"), list):
         return Preview(
             problems=[_("The scenario must be a JSON object with a list of participants.")]

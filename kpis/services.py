@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from . import scenario
+from .json_input import JSONRefused, json_document
 from .models import (
     Competency,
     GradeRule,
@@ -30,7 +31,7 @@ from .models import (
     TemplateCompetency,
     TemplateKpi,
 )
-from .problems import problem_messages
+from .problems import column_problems, problem_messages
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DEFAULT_GRADES = (
@@ -119,6 +120,13 @@ def template_problems(data: dict, *, names: dict | None = None) -> list[str]:
         problems.append(_("Give the template a key."))
     if not str(data.get("name") or "").strip():
         problems.append(_("Give the template a name."))
+    for name in ("key", "name", "name_zh"):
+        limit = ScorecardTemplate._meta.get_field(name).max_length
+        if len(str(data.get(name) or "")) > limit:
+            problems.append(
+                _("%(field)s: write at most %(limit)s characters.")
+                % {"field": name, "limit": limit}
+            )
     kpis = {
         kpi.key: kpi
         for kpi in Kpi.objects.filter(key__in=[i.get("key") for i in data.get("kpis", [])])
@@ -160,6 +168,7 @@ def template_problems(data: dict, *, names: dict | None = None) -> list[str]:
             problems.append(
                 _("Grade %(grade)s: give a bonus multiplier of 0 or more.") % {"grade": grade}
             )
+    problems += column_problems(data, names=names)
     if problems:
         return problems
     candidate = {
@@ -410,11 +419,9 @@ def template_clone(*, template: ScorecardTemplate) -> ScorecardTemplate:
 def template_import_json(*, text: str) -> ScorecardTemplate:
     """Create a template from exported JSON text; raises TemplateInvalid on any problem."""
     try:
-        data = json.loads(text, parse_float=Decimal)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise TemplateInvalid(
-            [_("The file is not valid JSON: %(error)s") % {"error": error}]
-        ) from error
+        data = json_document(text)
+    except JSONRefused as refused:
+        raise TemplateInvalid([str(refused)]) from None
     if not isinstance(data, dict):
         raise TemplateInvalid([_("The file must hold one template (a JSON object).")])
     return template_create(data=data)

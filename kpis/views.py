@@ -13,6 +13,7 @@ from .forms import (
     CompetencyItemFormSet,
     GradeFormSet,
     KpiItemFormSet,
+    KpiListQuery,
     ScenarioUploadForm,
     TemplateImportForm,
     TemplateSettingsForm,
@@ -223,7 +224,10 @@ def template_import_example(request):
 def kpi_list(request):
     if not permissions.can_view_catalog(request.user):
         raise PermissionDenied
-    category = request.GET.get("category", "")
+    form = KpiListQuery(request.GET)
+    for problem in form.problems:
+        messages.warning(request, problem)
+    category = form.values()["category"] or ""
     return render(
         request,
         "kpis/kpi_list.html",

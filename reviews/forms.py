@@ -1,14 +1,21 @@
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django import forms
-from django.utils.formats import get_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from appraisal.models import Person, Team, TeamFunction
-from kpis.models import ScorecardTemplate
+from kpis.models import MEASURE, WEIGHT, ScorecardTemplate
+from reviews.fields import (
+    MAX_NUMBER_LENGTH,
+    ChoiceOfField,
+    ChoicesOfField,
+    NumberField,
+    QueryForm,
+    WholeNumberField,
+)
 from reviews.models import (
     Assessment,
     AssessmentRole,
@@ -31,7 +38,7 @@ class CycleForm(forms.Form):
     period_kind = forms.ChoiceField(label=gettext_lazy("Period"), choices=PeriodKind.choices)
     period_start = forms.DateField(label=gettext_lazy("Period start"), widget=DATE)
     period_end = forms.DateField(label=gettext_lazy("Period end"), widget=DATE)
-    template = forms.ModelChoiceField(
+    template = ChoiceOfField(
         label=gettext_lazy("Scorecard template"),
         queryset=ScorecardTemplate.objects.filter(is_active=True),
     )
@@ -56,13 +63,13 @@ class CycleForm(forms.Form):
 
 
 class AddParticipantsForm(forms.Form):
-    teams = forms.ModelMultipleChoiceField(
+    teams = ChoicesOfField(
         label=gettext_lazy("Every PM of these teams"),
         queryset=Team.objects.filter(function=TeamFunction.PRODUCT),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    people = forms.ModelMultipleChoiceField(
+    people = ChoicesOfField(
         label=gettext_lazy("Or pick PMs one by one"),
         queryset=Person.objects.filter(is_reviewed_pm=True).select_related("team"),
         required=False,
@@ -108,64 +115,19 @@ class ReasonForm(forms.Form):
     )
 
 
-def _grouping_separators() -> set[str]:
-    """The separators a number typed in the active language may group thousands with: the
-    language's own, and "," wherever "." marks the decimals (Chinese formats set none, but
-    people type 1,500 there as in English)."""
-    separators = {get_format("THOUSAND_SEPARATOR")}
-    if get_format("DECIMAL_SEPARATOR") == ".":
-        separators.add(",")
-    return separators - {""}
+TEXT_LIMIT = 5000  # characters of an assessment's text (strengths, gaps, comment)
+EVIDENCE_LIMIT = 2000  # characters of an actual's evidence or a leader's excuse
 
 
-def parse_number(text: str) -> Decimal | None:
-    """A number typed in the active language's format (1234.5, 1,234.5, -2), or None when
-    blank. Raises ValueError(text) for anything else: letters, exponents, and thousands
-    grouped wrongly, like "1,5", which is 1.5 to a German and 15 to a careless parser."""
-    text = (text or "").strip()
-    if not text:
-        return None
-    whole, has_decimals, decimals = text.partition(get_format("DECIMAL_SEPARATOR"))
-    sign = ""
-    if whole.startswith(("-", "+")):
-        sign, whole = whole[0], whole[1:]
-    for separator in _grouping_separators():
-        if separator in whole:
-            groups = whole.split(separator)
-            if not (1 <= len(groups[0]) <= 3 and all(len(group) == 3 for group in groups[1:])):
-                raise ValueError(text)
-            whole = "".join(groups)
-    digits = whole + decimals
-    if not (digits.isascii() and digits.isdigit()) or (has_decimals and not decimals):
-        raise ValueError(text)
-    try:
-        return Decimal(f"{sign}{whole or '0'}.{decimals}" if has_decimals else f"{sign}{whole}")
-    except InvalidOperation:
-        raise ValueError(text) from None
-
-
-class NumberField(forms.DecimalField):
-    """A decimal typed in the active language's number format (see `parse_number`); the
-    model's digits bound it, so a huge number is refused with a message, not by the
-    database."""
-
-    def __init__(self, **kwargs):
-        super().__init__(localize=True, **kwargs)
-
-    def to_python(self, value):
-        if value in self.empty_values:
-            return None
-        try:
-            return parse_number(str(value))
-        except ValueError:
-            raise forms.ValidationError(
-                _("“%(value)s” is not a number: write it like %(example)s."),
-                code="invalid",
-                params={
-                    "value": value,
-                    "example": number_format(Decimal("1234.5"), 1, force_grouping=True),
-                },
-            ) from None
+def _too_long(item, value: str, limit: int) -> str:
+    """The problem with a text longer than its limit (refused, not cut short), or ""."""
+    if len(value) <= limit:
+        return ""
+    return _("%(item)s: write at most %(limit)s characters (this has %(count)s).") % {
+        "item": item,
+        "limit": limit,
+        "count": len(value),
+    }
 
 
 def parse_assessment(
@@ -178,43 +140,58 @@ def parse_assessment(
 ) -> tuple[dict, dict, dict, list[str]]:
     """Ratings, actuals and texts posted by an assessment page, and the problems with them.
 
-    A rating is `rating-<item>`: a whole number on the scale, or "na" (not observed). An
-    actual is `actual-<item>` with `evidence-<item>` (self-assessments only).
+    A rating is `rating-<item>`: a whole number on the scale written with 0 to 9, or "na"
+    (not observed). An actual is `actual-<item>` (a number in the active language's format
+    that fits its column) with `evidence-<item>` (self-assessments only). A text longer
+    than its limit is refused, not cut short.
     """
     lo, hi = scale
     ratings: dict[int, int | None] = {}
     actuals: dict[int, ActualInput] = {}
     problems: list[str] = []
     for item in competencies:
-        raw = (data.get(f"rating-{item.pk}") or "").strip()
+        raw = str(data.get(f"rating-{item.pk}") or "").strip()
         if not raw:
             continue
         if raw == "na":
             ratings[item.pk] = None
-        elif raw.isdigit() and lo <= int(raw) <= hi:
+        elif raw.isascii() and raw.isdigit() and len(raw) <= 3 and lo <= int(raw) <= hi:
             ratings[item.pk] = int(raw)
         else:
             problems.append(
                 _("%(item)s: “%(value)s” is not a rating from %(lo)s to %(hi)s.")
-                % {"item": item.competency, "value": raw, "lo": lo, "hi": hi}
+                % {"item": item.competency, "value": raw[:MAX_NUMBER_LENGTH], "lo": lo, "hi": hi}
             )
     if role == AssessmentRole.SELF:
+        field = NumberField(required=False, **MEASURE)
         for item in kpis:
             if f"actual-{item.pk}" not in data:
                 continue
             try:
-                value = parse_number(data.get(f"actual-{item.pk}", ""))
-            except ValueError as error:
-                problems.append(
-                    _("%(item)s: “%(value)s” is not a number.") % {"item": item.kpi, "value": error}
-                )
+                value = field.clean(data.get(f"actual-{item.pk}", ""))
+            except forms.ValidationError as error:
+                problems.append(f"{item.kpi}: {' '.join(error.messages)}")
                 continue
-            actuals[item.pk] = ActualInput(
-                value=value, evidence=(data.get(f"evidence-{item.pk}") or "").strip()[:2000]
-            )
-    fields = TEXT_FIELDS[role]
-    texts = {name: (data.get(name) or "").strip()[:5000] for name in fields if name in data}
+            evidence = str(data.get(f"evidence-{item.pk}") or "").strip()
+            if problem := _too_long(item.kpi, evidence, EVIDENCE_LIMIT):
+                problems.append(problem)
+                continue
+            actuals[item.pk] = ActualInput(value=value, evidence=evidence)
+    texts = {}
+    for name in TEXT_FIELDS[role]:
+        if name in data:
+            texts[name] = str(data.get(name) or "").strip()
+            if problem := _too_long(TEXT_LABELS.get(name, name), texts[name], TEXT_LIMIT):
+                problems.append(problem)
     return ratings, actuals, texts, problems
+
+
+TEXT_LABELS = {
+    "strengths": gettext_lazy("Strengths"),
+    "gaps": gettext_lazy("Gaps"),
+    "support_needed": gettext_lazy("Support needed"),
+    "comment": gettext_lazy("Comment"),
+}
 
 
 class ActualsUploadForm(forms.Form):
@@ -237,9 +214,7 @@ class ActualsUploadForm(forms.Form):
 class ReopenForm(forms.Form):
     """HR reopens one of the cycle's submitted assessments, with a reason."""
 
-    assessment = forms.ModelChoiceField(
-        label=gettext_lazy("Assessment"), queryset=Assessment.objects.none()
-    )
+    assessment = ChoiceOfField(label=gettext_lazy("Assessment"), queryset=Assessment.objects.none())
     reason = forms.CharField(
         label=gettext_lazy("Reason"),
         max_length=2000,
@@ -264,46 +239,20 @@ class ReopenForm(forms.Form):
 class CalibrateForm(forms.Form):
     """A calibrated grade and its reason (the service checks both against the cycle)."""
 
-    grade = forms.CharField(max_length=20, required=False)
-    reason = forms.CharField(max_length=2000, required=False)
+    grade = forms.CharField(label=gettext_lazy("Grade"), max_length=20, required=False)
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=2000, required=False)
     # The grade the page showed (the edit's version: calibrations are read as a grade).
-    read_grade = forms.CharField(max_length=20, required=False)
+    read_grade = forms.CharField(
+        max_length=20,
+        error_messages={
+            "required": gettext_lazy("The page is out of date: reload it and try again."),
+            "max_length": gettext_lazy("The page is out of date: reload it and try again."),
+        },
+    )
 
 
 class AcknowledgeForm(forms.Form):
-    comment = forms.CharField(max_length=5000, required=False)
-
-
-def _is_id(value) -> bool:
-    """Could `value` be a primary key? Digits within a 64-bit integer: a longer number
-    would overflow the database's integer before the lookup could find nothing."""
-    text = str(value)
-    return text.isascii() and text.isdigit() and len(text) <= 19 and int(text) < 2**63
-
-
-class ChoiceOfField(forms.ModelChoiceField):
-    """A ModelChoiceField that refuses a value no row could have as its key."""
-
-    def to_python(self, value):
-        if value not in self.empty_values and not _is_id(value):
-            raise forms.ValidationError(
-                self.error_messages["invalid_choice"], code="invalid_choice"
-            )
-        return super().to_python(value)
-
-
-class ChoicesOfField(forms.ModelMultipleChoiceField):
-    """A ModelMultipleChoiceField that refuses values no row could have as its key."""
-
-    def _check_values(self, value):
-        for key in value:
-            if not _is_id(key):
-                raise forms.ValidationError(
-                    self.error_messages["invalid_choice"],
-                    code="invalid_choice",
-                    params={"value": key},
-                )
-        return super()._check_values(value)
+    comment = forms.CharField(label=gettext_lazy("Comment"), max_length=5000, required=False)
 
 
 class AssessmentForm(forms.Form):
@@ -311,9 +260,8 @@ class AssessmentForm(forms.Form):
     the ratings, actuals and texts `parse_assessment` reads (their problems are the form's
     errors)."""
 
-    version = forms.IntegerField(
+    version = WholeNumberField(
         min_value=0,
-        max_value=2**31 - 1,
         error_messages={
             "required": gettext_lazy("The page is out of date: reload it and try again."),
             "invalid": gettext_lazy("The page is out of date: reload it and try again."),
@@ -361,12 +309,8 @@ class LeaderReviewForm(AssessmentForm):
     `corrected-<item>` (a number in the active language's format), `excuse-<item>` and
     `actual_version-<item>`; a KPI not posted is left as it is, and so is the adjustment."""
 
-    review_version = forms.IntegerField(
-        required=False, min_value=0, max_value=2**31 - 1, widget=forms.HiddenInput
-    )
-    adjustment = NumberField(
-        label=gettext_lazy("Adjustment"), required=False, max_digits=6, decimal_places=2
-    )
+    review_version = WholeNumberField(required=False, min_value=0, widget=forms.HiddenInput)
+    adjustment = NumberField(label=gettext_lazy("Adjustment"), required=False, **WEIGHT)
     adjustment_reason = forms.CharField(
         label=gettext_lazy("Reason for the adjustment"), max_length=2000, required=False
     )
@@ -409,12 +353,14 @@ class LeaderReviewForm(AssessmentForm):
             return None, str(PAGE_OUT_OF_DATE)
         value = None
         if verify == Verify.CORRECT:
-            field = NumberField(required=False, max_digits=16, decimal_places=4)
+            field = NumberField(required=False, **MEASURE)
             try:
                 value = field.clean(self.data.get(f"corrected-{item.pk}", ""))
             except forms.ValidationError as error:
                 return None, f"{item.kpi}: {' '.join(error.messages)}"
-        reason = (self.data.get(f"excuse-{item.pk}") or "").strip()[:2000]
+        reason = str(self.data.get(f"excuse-{item.pk}") or "").strip()
+        if problem := _too_long(item.kpi, reason, EVIDENCE_LIMIT):
+            return None, problem
         return Verification(verify=verify, version=int(version), value=value, reason=reason), ""
 
 
@@ -461,3 +407,36 @@ class ApprovePeersForm(forms.Form):
         if not all(part.isascii() and part.isdigit() and len(part) < 12 for part in parts):
             raise forms.ValidationError(_("The page is out of date: reload it and try again."))
         return sorted(int(part) for part in parts)
+
+
+# --- the parameters of pages' addresses -------------------------------------------------------
+
+ID_LIMIT = 2**63 - 1  # the largest key a row can have: a larger number finds nothing
+
+
+class PageQuery(QueryForm):
+    """?page=N of a paged table."""
+
+    page = WholeNumberField(label=gettext_lazy("Page"), required=False, min_value=1)
+
+
+class ResultsQuery(PageQuery):
+    """The results table's filters, sort and page."""
+
+    team = WholeNumberField(
+        label=gettext_lazy("Team"), required=False, min_value=1, max_value=ID_LIMIT
+    )
+    leader = WholeNumberField(
+        label=gettext_lazy("Leader"), required=False, min_value=1, max_value=ID_LIMIT
+    )
+    sort = forms.ChoiceField(label=gettext_lazy("Sort"), required=False, choices=())
+
+    def __init__(self, *args, sorts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sort"].choices = [(sort, sort) for sort in sorts]
+
+
+class ProgressQuery(QueryForm):
+    """?was=running: the progress fragment was polled while the job ran."""
+
+    was = forms.ChoiceField(required=False, choices=[("running", "running")])

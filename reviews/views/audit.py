@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.shortcuts import render
 
 from reviews import audit, selectors
-from reviews.views.common import PAGE_SIZE, _int_param, hr_required
+from reviews.forms import PageQuery
+from reviews.views.common import PAGE_SIZE, hr_required, read_query
 
 
 @hr_required
@@ -23,7 +24,6 @@ def review_audit(request, pk: int):
 def cycle_audit(request, pk: int):
     """HR reads every change in a cycle, a page at a time, newest first."""
     cycle = selectors.cycle_get(pk=pk)
-    page = audit.cycle_audit_page(
-        cycle=cycle, number=_int_param(request, "page") or 1, per_page=PAGE_SIZE
-    )
+    number = read_query(request, PageQuery).values()["page"] or 1
+    page = audit.cycle_audit_page(cycle=cycle, number=number, per_page=PAGE_SIZE)
     return render(request, "reviews/cycle_audit.html", {"cycle": cycle, "page": page})

@@ -1,10 +1,11 @@
-"""What the review views share: the signed-in person, HR's gate, query parameters."""
+"""What the review views share: the signed-in person, HR's gate, address parameters."""
 
 from __future__ import annotations
 
 from functools import wraps
 from html import escape
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.utils.safestring import SafeString, mark_safe
@@ -50,9 +51,15 @@ def form_problems(form) -> list[str]:
     return problems
 
 
-def _int_param(request, name: str) -> int | None:
-    value = request.GET.get(name, "")
-    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
+def read_query(request, form_class, *, is_page: bool = True, **kwargs):
+    """The page's address parameters read through `form_class` (a `QueryForm`): what is
+    not understood is left out and, on a whole page, a message says so (a fragment asked
+    by htmx has no place to show one, and its parameters are the page's own)."""
+    form = form_class(request.GET, **kwargs)
+    if is_page:
+        for problem in form.problems:
+            messages.warning(request, problem)
+    return form
 
 
 def _options_html(options) -> SafeString:

@@ -16,16 +16,17 @@ from reviews.forms import (
     AdvanceForm,
     CycleForm,
     ExtendDeadlineForm,
+    PageQuery,
     ReopenForm,
 )
 from reviews.models import AssessmentRole
 from reviews.views.common import (
     PAGE_SIZE,
     _actor,
-    _int_param,
     _options_html,
     form_problems,
     hr_required,
+    read_query,
 )
 from reviews.views.overlaps import warn_overlapping_cycles
 
@@ -80,7 +81,7 @@ def _cycle_page(
 ):
     """The cycle's page, as its GET shows it and as a refused action shows it again (400,
     with the form's errors, or what blocks the move)."""
-    number = _int_param(request, "page") or 1
+    number = read_query(request, PageQuery).values()["page"] or 1
     reviews = SimpleLazyObject(
         lambda: selectors.review_progress_page(cycle=cycle, number=number, per_page=PAGE_SIZE)
     )

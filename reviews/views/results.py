@@ -20,11 +20,18 @@ from django.views.decorators.http import require_GET, require_POST
 from appraisal.permissions import can_view_own_team
 from reviews import page_parts, permissions, selectors, services
 from reviews.exports import results_csv_chunks, results_xlsx_file
-from reviews.forms import AcknowledgeForm, CalibrateForm
+from reviews.forms import AcknowledgeForm, CalibrateForm, ProgressQuery, ResultsQuery
 from reviews.models import (
     JobStatus,
 )
-from reviews.views.common import PAGE_SIZE, _actor, _int_param, _options_html, hr_required
+from reviews.views.common import (
+    PAGE_SIZE,
+    _actor,
+    _options_html,
+    form_problems,
+    hr_required,
+    read_query,
+)
 
 
 @hr_required
@@ -34,10 +41,16 @@ def cycle_results(request, pk: int):
     return _results_page(request, selectors.cycle_get(pk=pk))
 
 
+def _results_query(request, *, is_page: bool = True) -> ResultsQuery:
+    """The results page's filters, sort and page, as its address gives them."""
+    return read_query(request, ResultsQuery, is_page=is_page, sorts=selectors.RESULT_SORTS)
+
+
 def _results_back(request, cycle):
     """Back to the results page, with the sort, filters and page the form was sent from."""
     url = reverse("reviews:cycle_results", args=[cycle.pk])
-    return redirect(f"{url}?{request.GET.urlencode()}" if request.GET else url)
+    query = _results_query(request, is_page=False).query()
+    return redirect(f"{url}?{query}" if query else url)
 
 
 @hr_required
@@ -81,14 +94,17 @@ def _say_how_the_computation_went(request, job) -> None:
 def result_calibrate(request, pk: int):
     review = selectors.review_get(user=request.user, pk=pk)
     form = CalibrateForm(request.POST)
-    form.is_valid()  # every field is optional text: the service judges grade and reason
+    if not form.is_valid():  # too long, or no grade read: the service judges the rest
+        return _results_page(
+            request, selectors.cycle_get(pk=review.cycle_id), problems=form_problems(form)
+        )
     try:
         services.result_calibrate(
             review=review,
             actor=_actor(request),
             grade=form.cleaned_data.get("grade", ""),
             reason=form.cleaned_data.get("reason", ""),
-            read_grade=form.cleaned_data.get("read_grade") or None,
+            read_grade=form.cleaned_data["read_grade"],
         )
     except services.ReviewError as error:
         return _results_page(
@@ -103,11 +119,11 @@ def result_calibrate(request, pk: int):
 
 def _results_page(request, cycle, *, problems: list[str] = (), conflict: bool = False):
     """The results page, as its GET shows it and as a refused action shows it again (400)."""
-    team_id, leader_id = _int_param(request, "team"), _int_param(request, "leader")
-    sort = request.GET.get("sort", "rank")
-    if sort not in selectors.RESULT_SORTS:
-        sort = "rank"
-    number = _int_param(request, "page") or 1
+    query = _results_query(request)
+    values = query.values()
+    team_id, leader_id = values["team"], values["leader"]
+    sort = values["sort"] or "rank"
+    number = values["page"] or 1
 
     def table() -> dict:
         page = selectors.results_page(
@@ -167,7 +183,7 @@ def _results_page(request, cycle, *, problems: list[str] = (), conflict: bool = 
             "leader_id": leader_id,
             "problems": list(problems),
             "is_calibrating": permissions.is_calibrating(cycle),
-            "query": request.GET.urlencode(),
+            "query": query.query(),
             "cached_part": page_parts.cycle_part_key(request, cycle.pk),
         },
         status=(409 if conflict else 400) if problems else 200,
@@ -202,7 +218,7 @@ def cycle_results_filter_options(request, pk: int, kind: str):
     if kind not in FILTERS:
         raise Http404
     cycle = selectors.cycle_get(pk=pk)
-    selected = _int_param(request, kind)
+    selected = _results_query(request, is_page=False).values()[kind]
     rows = getattr(selectors, FILTERS[kind])(cycle=cycle)
     everyone = _("All teams") if kind == "team" else _("All leaders")
     return HttpResponse(
@@ -226,10 +242,11 @@ def cycle_results_progress(request, pk: int):
             "last_good": last_good,
         },
     )
+    was = read_query(request, ProgressQuery, is_page=False).values()["was"]
     if (
         job is not None
         and job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED)
-        and request.GET.get("was") == "running"
+        and was == "running"
     ):
         # It ended: reload the table and the chart (new results), and the Compute
         # button, disabled while the job ran.
@@ -299,7 +316,10 @@ def result_acknowledge(request, pk: int):
     """The PM acknowledges their published result, with an optional comment."""
     review = selectors.result_page_review_get(user=request.user, pk=pk)
     form = AcknowledgeForm(request.POST)
-    form.is_valid()  # an optional comment: nothing to refuse here
+    if not form.is_valid():  # a comment too long: refused, not cut short
+        for problem in form_problems(form):
+            messages.error(request, problem)
+        return redirect("reviews:result_detail", pk=review.pk)
     try:
         services.result_acknowledge(
             review=review, actor=_actor(request), comment=form.cleaned_data.get("comment", "")

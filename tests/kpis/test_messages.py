@@ -144,7 +144,9 @@ def test_a_weight_out_of_range_in_the_editor_names_the_item(org, ecommerce, clie
     )
 
     assert response.status_code == 400
-    assert "Requirement accuracy: Give a weight between 0 and 100." in response.content.decode()
+    assert "Requirement accuracy: Give a weight above 0 and at most 100." in (
+        response.content.decode()
+    )
 
 
 def test_an_item_row_without_a_kpi_is_named_by_its_row(org, ecommerce, client_as):
@@ -184,3 +186,38 @@ def test_the_editor_in_chinese_names_the_kpi_in_chinese(org, ecommerce, client_a
         )
 
     assert "交易额增长率" in response.content.decode()
+
+
+def test_a_kpi_weighing_0_is_refused_by_name_before_the_database_would(ecommerce):
+    data = template_to_dict(ecommerce)
+    data["kpis"][0]["weight"] = Decimal(0)
+    data["kpis"][1]["weight"] += data["kpis"][0]["weight"]
+
+    with pytest.raises(TemplateInvalid) as invalid:
+        template_update(template=ecommerce, data=data)
+
+    assert invalid.value.problems[0] == (
+        "GMV growth: give a weight above 0; an item that should not count is left out of "
+        "the template."
+    )
+    assert template_to_dict(template_queryset().get(pk=ecommerce.pk))["kpis"][0]["weight"] > 0
+
+
+def test_a_weight_of_0_in_the_editor_says_what_to_give(org, ecommerce, client_as):
+    post = editor_post(template_to_dict(ecommerce), **{"kpis-0-weight": "0"})
+
+    response = client_as(org["admin"]).post(
+        reverse("kpis:template_edit", args=[ecommerce.pk]), post
+    )
+
+    assert response.status_code == 400
+    assert "GMV growth: Give a weight above 0 and at most 100." in response.content.decode()
+
+
+def test_a_threshold_too_large_for_its_column_names_the_kpi(ecommerce):
+    problems = _problems(ecommerce, kpis__0__target=Decimal("1e12"))
+
+    assert problems[0] == (
+        "GMV growth (target): 1E+12 does not fit: give at most 12 digits before the decimals "
+        "and 4 after."
+    )

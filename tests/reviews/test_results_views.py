@@ -167,12 +167,13 @@ def test_calibration_needs_a_reason_and_shows_the_quota_warning(computed):
     url = reverse("reviews:cycle_results", args=[cycle.pk])
 
     calibrate = reverse("reviews:result_calibrate", args=[reviews["lin"].pk])
-    refused = client.post(calibrate, {"grade": "S", "reason": ""})
+    read = reviews["lin"].result.grade
+    refused = client.post(calibrate, {"grade": "S", "reason": "", "read_grade": read})
     assert refused.status_code == 400
     assert "Give a reason" in refused.content.decode()
     assert not Calibration.objects.exists()
 
-    client.post(calibrate, {"grade": "S", "reason": "led the pricing launch"})
+    client.post(calibrate, {"grade": "S", "reason": "led the pricing launch", "read_grade": read})
     content = client.get(url).content.decode()
 
     assert Calibration.objects.get(review=reviews["lin"]).grade == "S"

@@ -400,8 +400,8 @@ def test_a_kpi_of_another_cycle_is_ignored(people, in_review):
         ("eighteen", "“eighteen” is not a number"),
         ("1e400", "“1e400” is not a number"),
         ("NaN", "“NaN” is not a number"),
-        ("99999999999999999999", "no more than 16 digits"),
-        ("1.123456", "no more than 4 decimal places"),
+        ("99999999999999999999", "is too large: give at most 12 digits before the decimals"),
+        ("1.123456", "Give 1.123456 with at most 4 decimals: it is not rounded."),
     ],
 )
 def test_a_bad_verified_value_is_refused_with_a_message(people, in_review, value, message):
@@ -452,7 +452,7 @@ def test_in_chinese_1_comma_5_is_refused_in_chinese(people, in_review):
         ("abc", "“abc” is not a number"),
         ("1,5", "“1,5” is not a number"),
         ("1e999", "“1e999” is not a number"),
-        ("99999999", "no more than 6 digits"),
+        ("99999999", "is too large: give at most 4 digits before the decimals"),
         ("-12", "between -10 and 10"),
     ],
 )
