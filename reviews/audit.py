@@ -23,7 +23,7 @@ from django.db.models import Model, Q
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from appraisal.models import Person
 from reviews import page_parts
@@ -115,7 +115,7 @@ def audit_record_many(entries: Iterable[AuditEntry]) -> list[AuditEntry]:
 
 # What a peer answers: never shown on an audit page (see `_rows`).
 PEER_ANSWER_FIELDS = {"rating.value", "assessment.comment"}
-HIDDEN = _lazy("(anonymous)")
+HIDDEN = gettext_lazy("(anonymous)")
 
 
 @dataclass
