@@ -8,9 +8,11 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from kpis.models import ScorecardTemplate
+from reviews.computation import lease_duration
 from reviews.demo import PAST_CYCLE, REVIEW_CYCLE
 from reviews.models import ComputationJob, JobStatus, Review
 from tests.browser.test_refusals_and_looks import demo  # noqa: F401 - a fixture
@@ -67,7 +69,13 @@ def test_the_result_page_draws_its_radar_under_the_policy(watched, demo, sign_in
 
 def test_the_computation_progress_is_drawn_and_polled_under_the_policy(watched, demo, sign_in):  # noqa: F811
     cycle = demo["review_cycle"]
-    ComputationJob.objects.create(cycle=cycle, status=JobStatus.RUNNING, progress=40)
+    # A running job holds a live lease (a job without one is taken for dead and failed).
+    ComputationJob.objects.create(
+        cycle=cycle,
+        status=JobStatus.RUNNING,
+        progress=40,
+        lease_expires_at=timezone.now() + lease_duration(),
+    )
     sign_in(watched, "ye.qing")
 
     open_with_policy(watched, reverse("reviews:cycle_results", args=[cycle.pk]))
