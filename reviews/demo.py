@@ -220,8 +220,11 @@ def seed_cycles() -> list[str]:
                     texts={"comment": "Good partner on the release."},
                     submit=True,
                 )
+        # Peers answer until four days before the review deadline (still ahead, so the
+        # demo's peers can answer); leaders then rate with peers' views.
         Cycle.objects.filter(pk=cycle.pk).update(
-            self_assessment_deadline=timezone.now() - timedelta(days=2)
+            self_assessment_deadline=timezone.now() - timedelta(days=2),
+            peer_deadline=cycle.review_deadline - timedelta(days=4),
         )
         created.append(REVIEW_CYCLE)
     if not Cycle.objects.filter(name=SELF_CYCLE).exists():

@@ -45,6 +45,7 @@ def cycle_create(
     calibration_deadline: datetime,
     acknowledgement_deadline: datetime,
     is_team_rank_shown_to_pms: bool = False,
+    peer_deadline: datetime | None = None,
 ) -> Cycle:
     problems = []
     if period_start > period_end:
@@ -62,6 +63,13 @@ def cycle_create(
                 "acknowledgement."
             )
         )
+    problem = peer_deadline_problem(
+        peer_deadline,
+        self_assessment_deadline=self_assessment_deadline,
+        review_deadline=review_deadline,
+    )
+    if problem:
+        problems.append(problem)
     if problems:
         raise ReviewError(problems)
     cycle = Cycle.objects.create(
@@ -72,6 +80,7 @@ def cycle_create(
         template=template,
         self_assessment_deadline=self_assessment_deadline,
         review_deadline=review_deadline,
+        peer_deadline=peer_deadline,
         calibration_deadline=calibration_deadline,
         acknowledgement_deadline=acknowledgement_deadline,
         is_team_rank_shown_to_pms=is_team_rank_shown_to_pms,
@@ -79,6 +88,20 @@ def cycle_create(
     )
     audit_record(cycle=cycle, action=AuditAction.CYCLE_CREATED, actor=actor)
     return cycle
+
+
+def peer_deadline_problem(
+    peer_deadline: datetime | None, *, self_assessment_deadline: datetime, review_deadline: datetime
+) -> str | None:
+    """Why the peer feedback deadline does not fit, in words: it falls in the review phase,
+    between the self-assessment and the review deadlines (peers answer in the review phase,
+    and the leader needs time to read their views before the review deadline)."""
+    if peer_deadline is None or self_assessment_deadline <= peer_deadline <= review_deadline:
+        return None
+    return _(
+        "The peer feedback deadline must fall between the self-assessment deadline and the "
+        "review deadline."
+    )
 
 
 def _json_safe(value):
@@ -241,28 +264,50 @@ def cycle_advance(*, cycle: Cycle, actor: Person, override_blockers: bool = Fals
     return cycle
 
 
-@transaction.atomic
-def cycle_extend_deadline(
-    *, cycle: Cycle, phase: str, deadline: datetime, actor: Person | None = None, reason: str = ""
-) -> Cycle:
-    """Move a phase's deadline later; later phases' deadlines move along when they would
-    otherwise come before it."""
-    cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
-    fields = {
-        Phase.SELF_ASSESSMENT: "self_assessment_deadline",
-        Phase.REVIEW: "review_deadline",
-        Phase.CALIBRATION: "calibration_deadline",
-        Phase.PUBLISHED: "acknowledgement_deadline",
-    }
-    if phase not in fields:
+# The extension form's choice for the peer feedback deadline, beside the phases.
+PEER_FEEDBACK = "peer_feedback"
+
+
+def _peer_deadline_extend(cycle: Cycle, deadline: datetime) -> list[str]:
+    """Move the peer feedback deadline later, only while it has not passed: once passed,
+    the leader has read peers' final views (`permissions.is_peer_window_closed`), and
+    reopening the window would let a changed answer be differenced. Returns the fields
+    changed."""
+    if cycle.peer_deadline is None:
+        raise ReviewError(
+            _("This cycle has no peer feedback deadline: peers answer until the review deadline.")
+        )
+    if cycle.peer_deadline < timezone.now():
+        raise ReviewError(
+            _(
+                "The peer feedback deadline has passed and cannot be moved: the leaders read "
+                "peers' final views from then on."
+            )
+        )
+    if deadline <= cycle.peer_deadline:
+        raise ReviewError(_("The new deadline must be later than the current one."))
+    if deadline > cycle.review_deadline:
+        raise ReviewError(
+            _(
+                "The peer feedback deadline must fall between the self-assessment deadline and "
+                "the review deadline."
+            )
+        )
+    cycle.peer_deadline = deadline
+    return ["peer_deadline"]
+
+
+def _phase_deadline_extend(cycle: Cycle, phase: str, deadline: datetime) -> list[str]:
+    """Move a phase's deadline later and later phases' along; the peer feedback deadline
+    moves only when the self-assessment deadline would pass it, and never once passed (the
+    review deadline moving never moves it). Returns the fields changed."""
+    if phase not in PHASE_DEADLINES:
         raise ReviewError(_("That phase has no deadline."))
-    current = getattr(cycle, fields[phase])
-    if deadline <= current:
+    if deadline <= getattr(cycle, PHASE_DEADLINES[phase]):
         raise ReviewError(_("The new deadline must be later than the current one."))
     changed = []
-    before = {name: getattr(cycle, name) for name in fields.values()}
     seen = False
-    for each_phase, field_name in fields.items():
+    for each_phase, field_name in PHASE_DEADLINES.items():
         if each_phase == phase:
             seen = True
             setattr(cycle, field_name, deadline)
@@ -270,6 +315,40 @@ def cycle_extend_deadline(
         elif seen and getattr(cycle, field_name) < deadline:
             setattr(cycle, field_name, deadline)
             changed.append(field_name)
+    if cycle.peer_deadline is not None and cycle.peer_deadline < cycle.self_assessment_deadline:
+        if cycle.peer_deadline < timezone.now():
+            raise ReviewError(
+                _(
+                    "The peer feedback deadline has passed and cannot be moved: the leaders "
+                    "read peers' final views from then on."
+                )
+            )
+        cycle.peer_deadline = cycle.self_assessment_deadline
+        changed.append("peer_deadline")
+    return changed
+
+
+PHASE_DEADLINES = {
+    Phase.SELF_ASSESSMENT: "self_assessment_deadline",
+    Phase.REVIEW: "review_deadline",
+    Phase.CALIBRATION: "calibration_deadline",
+    Phase.PUBLISHED: "acknowledgement_deadline",
+}
+
+
+@transaction.atomic
+def cycle_extend_deadline(
+    *, cycle: Cycle, phase: str, deadline: datetime, actor: Person | None = None, reason: str = ""
+) -> Cycle:
+    """Move a phase's deadline (or the peer feedback deadline, `PEER_FEEDBACK`) later;
+    later phases' deadlines move along when they would otherwise come before it."""
+    cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
+    names = [*PHASE_DEADLINES.values(), "peer_deadline"]
+    before = {name: getattr(cycle, name) for name in names}
+    if phase == PEER_FEEDBACK:
+        changed = _peer_deadline_extend(cycle, deadline)
+    else:
+        changed = _phase_deadline_extend(cycle, phase, deadline)
     cycle.save(update_fields=changed)
     audit_record(
         cycle=cycle,

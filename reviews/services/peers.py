@@ -159,7 +159,7 @@ def notify_peers_can_answer(cycle: Cycle, peer_ids: list[int]) -> None:
             "answer now, until %(deadline)s. Your ratings are anonymous: the PM and their "
             "leader see only aggregates. Open “My tasks” to answer."
         )
-        % {"cycle": cycle.name, "deadline": _local(cycle.review_deadline)},
+        % {"cycle": cycle.name, "deadline": _local(cycle.peer_answers_deadline)},
     )
 
 
