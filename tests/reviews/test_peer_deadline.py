@@ -272,3 +272,16 @@ def test_peers_are_told_and_reminded_of_the_peer_deadline(
         people[name].user.email for name in PEERS
     )
     assert all(local(cycle.peer_deadline) in message.body for message in reminders)
+
+
+def test_no_more_peers_are_asked_after_the_peer_deadline(people, lin_review):
+    set_peer_deadline(lin_review.cycle, days=20)
+    in_review_with_peers(lin_review, people, names=PEERS[:3])
+    set_peer_deadline(lin_review.cycle, days=-0.01)
+
+    with pytest.raises(ReviewError, match="no more peers can be asked"):
+        services.peer_requests_approve(
+            review=lin_review, actor=lin_review.leader, is_hr=False, add=[people[PEERS[3]]]
+        )
+
+    assert lin_review.peer_requests.count() == 3
