@@ -285,3 +285,33 @@ def test_no_more_peers_are_asked_after_the_peer_deadline(people, lin_review):
         )
 
     assert lin_review.peer_requests.count() == 3
+
+
+def test_extending_the_self_assessment_deadline_past_the_peer_deadline(people, lin_review):
+    # Before the peer deadline passed, it moves along to keep the order
+    cycle = set_peer_deadline(lin_review.cycle, days=15)
+    later = cycle.peer_deadline + timedelta(days=1)
+    services.cycle_extend_deadline(cycle=cycle, phase=Phase.SELF_ASSESSMENT, deadline=later)
+    cycle.refresh_from_db()
+    assert (cycle.self_assessment_deadline, cycle.peer_deadline) == (later, later)
+
+    # Once passed, it cannot move: the extension is refused and nothing changes
+    in_review_with_peers(lin_review, people)
+    cycle = set_peer_deadline(lin_review.cycle, days=-0.01)
+    before = (cycle.self_assessment_deadline, cycle.peer_deadline)
+    with pytest.raises(ReviewError, match="cannot be moved"):
+        services.cycle_extend_deadline(
+            cycle=cycle, phase=Phase.SELF_ASSESSMENT, deadline=timezone.now() + timedelta(days=1)
+        )
+    cycle.refresh_from_db()
+    assert (cycle.self_assessment_deadline, cycle.peer_deadline) == before
+
+
+def test_hr_dashboard_shows_the_peer_deadline_beside_the_peer_step(people, lin_review):
+    cycle = set_peer_deadline(lin_review.cycle, days=20)
+    in_review_with_peers(lin_review, people)
+
+    page = signed_in(people[HR]).get(reverse("home")).content.decode()
+
+    shown = date_format(timezone.localtime(cycle.peer_deadline), "SHORT_DATETIME_FORMAT")
+    assert f"until {shown}" in page
