@@ -115,8 +115,9 @@ def is_peer_window_closed(cycle: Cycle) -> bool:
     Why the peer deadline is such a boundary: once it has passed, a peer's save or submit is
     refused (`assessment_deadline` of a peer's assessment is the peer deadline, and HR's
     reopening date counts only while the window is open), HR cannot reopen a peer
-    (`is_reopenable`), and the peer deadline cannot be moved once passed
-    (`cycle_extend_deadline`; extending the review deadline never moves it). So with a peer
+    (`is_reopenable`), no more peers are approved, and the peer deadline cannot be moved
+    once passed in the review phase (`cycle_extend_deadline`; extending the review deadline
+    never moves it; the review phase does not open with a passed one). So with a peer
     deadline the leader rates with peers' final views for the rest of the review phase;
     without one, peers answer until the review deadline and the leader reads their views
     from calibration on (HR may reopen the leader's review then)."""

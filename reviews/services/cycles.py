@@ -236,6 +236,15 @@ def cycle_advance(*, cycle: Cycle, actor: Person, override_blockers: bool = Fals
     target = next_phase(cycle.phase)
     if target is None:
         raise ReviewError(_("A closed cycle does not move."))
+    if target == Phase.REVIEW and cycle.peer_deadline and cycle.peer_deadline < timezone.now():
+        # Peers could not answer at all, and the leader would read an empty, final window.
+        raise ReviewError(
+            _(
+                "The peer feedback deadline (%(deadline)s) has passed: move it later first, "
+                "so that peers can answer."
+            )
+            % {"deadline": timezone.localtime(cycle.peer_deadline).strftime("%Y-%m-%d %H:%M")}
+        )
     blockers = cycle_blockers(cycle=cycle)
     if blockers and not override_blockers:
         raise PhaseBlocked(blockers)
@@ -267,17 +276,34 @@ def cycle_advance(*, cycle: Cycle, actor: Person, override_blockers: bool = Fals
 # The extension form's choice for the peer feedback deadline, beside the phases.
 PEER_FEEDBACK = "peer_feedback"
 
+PHASE_DEADLINES = {
+    Phase.SELF_ASSESSMENT: "self_assessment_deadline",
+    Phase.REVIEW: "review_deadline",
+    Phase.CALIBRATION: "calibration_deadline",
+    Phase.PUBLISHED: "acknowledgement_deadline",
+}
+
+
+def _is_peer_deadline_fixed(cycle: Cycle) -> bool:
+    """The peer deadline passed during or after the review phase: the leader has read
+    peers' final views (`permissions.is_peer_window_closed`), and reopening the window would
+    let a changed answer be differenced. Before the review phase it may still move: no peer
+    has answered yet."""
+    return (
+        cycle.peer_deadline is not None
+        and cycle.peer_deadline < timezone.now()
+        and cycle.phase not in (Phase.DRAFT, Phase.SELF_ASSESSMENT)
+    )
+
 
 def _peer_deadline_extend(cycle: Cycle, deadline: datetime) -> list[str]:
-    """Move the peer feedback deadline later, only while it has not passed: once passed,
-    the leader has read peers' final views (`permissions.is_peer_window_closed`), and
-    reopening the window would let a changed answer be differenced. Returns the fields
-    changed."""
+    """Move the peer feedback deadline later, only while it is not fixed. Returns the
+    fields changed."""
     if cycle.peer_deadline is None:
         raise ReviewError(
             _("This cycle has no peer feedback deadline: peers answer until the review deadline.")
         )
-    if cycle.peer_deadline < timezone.now():
+    if _is_peer_deadline_fixed(cycle):
         raise ReviewError(
             _(
                 "The peer feedback deadline has passed and cannot be moved: the leaders read "
@@ -299,7 +325,7 @@ def _peer_deadline_extend(cycle: Cycle, deadline: datetime) -> list[str]:
 
 def _phase_deadline_extend(cycle: Cycle, phase: str, deadline: datetime) -> list[str]:
     """Move a phase's deadline later and later phases' along; the peer feedback deadline
-    moves only when the self-assessment deadline would pass it, and never once passed (the
+    moves only when the self-assessment deadline would pass it, and never once fixed (the
     review deadline moving never moves it). Returns the fields changed."""
     if phase not in PHASE_DEADLINES:
         raise ReviewError(_("That phase has no deadline."))
@@ -316,7 +342,7 @@ def _phase_deadline_extend(cycle: Cycle, phase: str, deadline: datetime) -> list
             setattr(cycle, field_name, deadline)
             changed.append(field_name)
     if cycle.peer_deadline is not None and cycle.peer_deadline < cycle.self_assessment_deadline:
-        if cycle.peer_deadline < timezone.now():
+        if _is_peer_deadline_fixed(cycle):
             raise ReviewError(
                 _(
                     "The peer feedback deadline has passed and cannot be moved: the leaders "
@@ -326,14 +352,6 @@ def _phase_deadline_extend(cycle: Cycle, phase: str, deadline: datetime) -> list
         cycle.peer_deadline = cycle.self_assessment_deadline
         changed.append("peer_deadline")
     return changed
-
-
-PHASE_DEADLINES = {
-    Phase.SELF_ASSESSMENT: "self_assessment_deadline",
-    Phase.REVIEW: "review_deadline",
-    Phase.CALIBRATION: "calibration_deadline",
-    Phase.PUBLISHED: "acknowledgement_deadline",
-}
 
 
 @transaction.atomic

@@ -315,3 +315,22 @@ def test_hr_dashboard_shows_the_peer_deadline_beside_the_peer_step(people, lin_r
 
     shown = date_format(timezone.localtime(cycle.peer_deadline), "SHORT_DATETIME_FORMAT")
     assert f"until {shown}" in page
+
+
+def test_the_review_phase_does_not_open_after_the_peer_deadline_until_it_moves(people, lin_review):
+    # Given HR is late: the peer deadline passed while the cycle is still in self-assessment
+    cycle = set_peer_deadline(lin_review.cycle, days=-0.01)
+
+    with pytest.raises(ReviewError, match="has passed: move it later first"):
+        services.cycle_advance(cycle=cycle, actor=people[HR], override_blockers=True)
+    cycle.refresh_from_db()
+    assert cycle.phase == Phase.SELF_ASSESSMENT
+
+    # Before the review phase, no peer has answered: the deadline may still move
+    services.cycle_extend_deadline(
+        cycle=cycle, phase=services.PEER_FEEDBACK, deadline=timezone.now() + timedelta(days=3)
+    )
+    services.cycle_advance(cycle=cycle, actor=people[HR], override_blockers=True)
+    cycle.refresh_from_db()
+    assert cycle.phase == Phase.REVIEW
+    assert not permissions.is_peer_window_closed(cycle)
