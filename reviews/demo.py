@@ -4,7 +4,8 @@
   published and acknowledged, so My results and team history have a past to show; a few
   PMs have a development plan (growth.demo).
 - "2026 Q4 · Growth and Commerce" is in review: PMs have submitted, peers were approved
-  and some answered, leaders still owe their reviews; Chen Lin recorded progress on her
+  and some answered (until the peer feedback deadline, a few days before the review
+  deadline), leaders still owe their reviews; Chen Lin recorded progress on her
   plan from the past cycle.
 - "2026 Q4 · Social and Platform" is in self-assessment: some drafts, some nominations
   waiting for the leader's approval.
@@ -220,8 +221,11 @@ def seed_cycles() -> list[str]:
                     texts={"comment": "Good partner on the release."},
                     submit=True,
                 )
+        # Peers answer until four days before the review deadline (still ahead, so the
+        # demo's peers can answer); leaders then rate with peers' views.
         Cycle.objects.filter(pk=cycle.pk).update(
-            self_assessment_deadline=timezone.now() - timedelta(days=2)
+            self_assessment_deadline=timezone.now() - timedelta(days=2),
+            peer_deadline=cycle.review_deadline - timedelta(days=4),
         )
         created.append(REVIEW_CYCLE)
     if not Cycle.objects.filter(name=SELF_CYCLE).exists():

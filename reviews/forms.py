@@ -28,6 +28,7 @@ from reviews.models import (
     Review,
 )
 from reviews.services import TEXT_FIELDS, ActualInput, Adjustment, Verification, Verify
+from reviews.services.cycles import PEER_FEEDBACK, peer_deadline_problem
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -46,6 +47,16 @@ class CycleForm(forms.Form):
         label=gettext_lazy("Self-assessment deadline"), widget=DATETIME
     )
     review_deadline = forms.DateTimeField(label=gettext_lazy("Review deadline"), widget=DATETIME)
+    peer_deadline = forms.DateTimeField(
+        label=gettext_lazy("Peer feedback deadline"),
+        widget=DATETIME,
+        required=False,
+        help_text=gettext_lazy(
+            "Peers answer until then; their views are shown to the leader for the rest of "
+            "the review phase. Empty: peers answer until the review deadline and leaders see "
+            "their views from calibration."
+        ),
+    )
     calibration_deadline = forms.DateTimeField(
         label=gettext_lazy("Calibration deadline"), widget=DATETIME
     )
@@ -60,6 +71,18 @@ class CycleForm(forms.Form):
         ),
         required=False,
     )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("self_assessment_deadline") and data.get("review_deadline"):
+            problem = peer_deadline_problem(
+                data.get("peer_deadline"),
+                self_assessment_deadline=data["self_assessment_deadline"],
+                review_deadline=data["review_deadline"],
+            )
+            if problem:
+                self.add_error("peer_deadline", problem)
+        return data
 
 
 class AddParticipantsForm(forms.Form):
@@ -103,7 +126,8 @@ class ExtendDeadlineForm(forms.Form):
         choices=[
             (p.value, p.label)
             for p in (Phase.SELF_ASSESSMENT, Phase.REVIEW, Phase.CALIBRATION, Phase.PUBLISHED)
-        ],
+        ]
+        + [(PEER_FEEDBACK, gettext_lazy("Peer feedback"))],
     )
     deadline = forms.DateTimeField(label=gettext_lazy("New deadline"), widget=DATETIME)
     reason = forms.CharField(label=gettext_lazy("Reason"), max_length=2000, required=False)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from appraisal.permissions import user_roles
 from reviews.models import Assessment, Cycle, PeerRequestStatus, Phase, Review
-from reviews.services import assessment_closed_reason
+from reviews.services import assessment_closed_reason, is_peer_window_open
 
 
 def _person_id(user) -> int | None:
@@ -94,28 +94,36 @@ def can_nominate_peers(user, review: Review) -> bool:
     return is_reviewed_person(user, review) and _is_started(review)
 
 
-# When peers' answers may be read as aggregates: once the peer window has closed for good.
+# Phases after the review phase: peers' answers are final whatever the peer deadline.
 PEER_WINDOW_CLOSED_PHASES = (Phase.CALIBRATION, Phase.PUBLISHED, Phase.CLOSED)
 
 
 def is_peer_window_closed(cycle: Cycle) -> bool:
-    """Peers' answers are final: the cycle has left the review phase, and from then on no
-    peer answer is added, changed or withdrawn (`assessment_reopen` refuses to reopen a peer
-    assessment after the review phase, and a peer assessment reopened during it closes with
-    the phase). This is THE rule for everything derived from peers' answers.
+    """Peers' answers are final: the cycle has left the review phase, or it is in the review
+    phase and its peer feedback deadline (`Cycle.peer_deadline`, optional) has passed. From
+    then on no peer answer is added, changed or withdrawn. This is THE rule for everything
+    derived from peers' answers.
 
     Why this rule: an aggregate shown while answers still arrive can be differenced. A leader
     who reads "mean 3.00 (3 answers)" before and "mean 3.25 (4 answers)" after one peer's
     status turns to Submitted knows that peer rated 4, whatever the minimum number of
     answers. Hiding statuses is not enough (the count and the mean move on their own), and a
     rule like "once every approved peer answered" can be reset by the leader (approve one
-    more peer later, or HR reopens one) and differenced again. A phase boundary after which
-    nothing can change cannot be: whoever reads the aggregates reads them once, final. The
-    leader rates during the review phase without peers' views (as they rate without the
-    other leaders' views); they read them from calibration on, with the PM's result and
-    before publication, and HR may reopen the leader's review in calibration if what peers
-    said should change it."""
-    return cycle.phase in PEER_WINDOW_CLOSED_PHASES
+    more peer later, or HR reopens one) and differenced again. A boundary after which nothing
+    can change cannot be: whoever reads the aggregates reads them once, final.
+
+    Why the peer deadline is such a boundary: once it has passed, a peer's save or submit is
+    refused (`assessment_deadline` of a peer's assessment is the peer deadline, and HR's
+    reopening date counts only while the window is open), HR cannot reopen a peer
+    (`is_reopenable`), no more peers are approved, and the peer deadline cannot be moved
+    once passed in the review phase (`cycle_extend_deadline`; extending the review deadline
+    never moves it; the review phase does not open with a passed one). So with a peer
+    deadline the leader rates with peers' final views for the rest of the review phase;
+    without one, peers answer until the review deadline and the leader reads their views
+    from calibration on (HR may reopen the leader's review then)."""
+    if cycle.phase in PEER_WINDOW_CLOSED_PHASES:
+        return True
+    return cycle.phase == Phase.REVIEW and not is_peer_window_open(cycle)
 
 
 def can_see_peer_answers(user, cycle: Cycle) -> bool:

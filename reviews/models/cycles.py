@@ -49,6 +49,9 @@ class Cycle(models.Model):
     phase = models.CharField(_("phase"), max_length=20, choices=Phase.choices, default=Phase.DRAFT)
     self_assessment_deadline = models.DateTimeField(_("self-assessment deadline"))
     review_deadline = models.DateTimeField(_("review deadline"))
+    # Optional, inside the review phase: peers answer until then, and from then on their
+    # (final) views are shown to the leader (`permissions.is_peer_window_closed`).
+    peer_deadline = models.DateTimeField(_("peer feedback deadline"), null=True, blank=True)
     calibration_deadline = models.DateTimeField(_("calibration deadline"))
     acknowledgement_deadline = models.DateTimeField(_("acknowledgement deadline"))
     scorecard = models.JSONField(_("frozen scorecard settings"), default=dict, blank=True)
@@ -74,6 +77,12 @@ class Cycle(models.Model):
                 & Q(review_deadline__lte=F("calibration_deadline"))
                 & Q(calibration_deadline__lte=F("acknowledgement_deadline")),
                 name="cycle_deadlines_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(peer_deadline__isnull=True)
+                | Q(self_assessment_deadline__lte=F("peer_deadline"))
+                & Q(peer_deadline__lte=F("review_deadline")),
+                name="cycle_peer_deadline_in_review",
             ),
         ]
 
@@ -103,6 +112,11 @@ class Cycle(models.Model):
             kpi_items=self.kpi_items.order_by("position", "pk"),
             competency_items=self.competency_items.order_by("position", "pk"),
         )
+
+    @property
+    def peer_answers_deadline(self):
+        """Until when peers answer: the peer feedback deadline, else the review deadline."""
+        return self.peer_deadline or self.review_deadline
 
     def deadline_for(self, phase: str):
         return {

@@ -29,6 +29,7 @@ class Step:
     label: str
     done: int
     total: int
+    deadline: datetime | None = None  # when the step has its own (the peer feedback deadline)
 
     @property
     def percent(self) -> int:
@@ -125,7 +126,12 @@ def hr_dashboard() -> list[CycleSummary]:
             summary.steps = [
                 Step(_("Self-assessments submitted"), counts.get("self_submitted", 0), total),
                 Step(_("Leader reviews submitted"), counts.get("leader_submitted", 0), total),
-                Step(_("Peer requests answered"), peer.get("answered", 0), peer.get("asked", 0)),
+                Step(
+                    _("Peer requests answered"),
+                    peer.get("answered", 0),
+                    peer.get("asked", 0),
+                    deadline=cycle.peer_deadline if cycle.phase == Phase.REVIEW else None,
+                ),
                 Step(_("Results computed"), total - counts.get("results_missing", 0), total),
                 Step(_("Results acknowledged"), counts.get("acknowledged", 0), total),
             ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import QuerySet
@@ -94,7 +95,8 @@ class WrittenFeedback:
     leader: Assessment | None  # the leader's submitted assessment
     peer_comments: list[str]
     are_peer_comments_shown: bool
-    is_peer_window_open: bool = False  # withheld until the review phase is over
+    is_peer_window_open: bool = False  # withheld until the peer window closes
+    peer_deadline: datetime | None = None  # when it closes, if before the review phase ends
 
 
 def written_feedback(*, review: Review) -> WrittenFeedback:
@@ -105,7 +107,11 @@ def written_feedback(*, review: Review) -> WrittenFeedback:
     ).first()
     if not permissions.is_peer_window_closed(review.cycle):
         return WrittenFeedback(
-            leader=leader, peer_comments=[], are_peer_comments_shown=False, is_peer_window_open=True
+            leader=leader,
+            peer_comments=[],
+            are_peer_comments_shown=False,
+            is_peer_window_open=True,
+            peer_deadline=review.cycle.peer_deadline,
         )
     comments = list(
         Assessment.objects.filter(

@@ -12,7 +12,12 @@ from django.utils.translation import gettext as _
 from appraisal.models import Person
 from reviews import obligations
 from reviews.models import Assessment, AssessmentRole, PeerRequest, Phase, Review
-from reviews.services.common import RESULTS_SHOWN, assessment_deadline, is_reopenable
+from reviews.services.common import (
+    RESULTS_SHOWN,
+    assessment_deadline,
+    is_peer_window_open,
+    is_reopenable,
+)
 
 
 @dataclass
@@ -74,12 +79,14 @@ def person_tasks(*, person: Person) -> dict[str, list[Task]]:
         if (request.review_id, AssessmentRole.PEER) in skip:
             continue
         cycle = request.review.cycle
+        if cycle.phase == Phase.REVIEW and not is_peer_window_open(cycle):
+            continue  # past the peer feedback deadline: the request can no longer be answered
         tasks["peer_requests"].append(
             Task(
                 _("Feedback for %(name)s (%(cycle)s)")
                 % {"name": request.review.person, "cycle": cycle.name},
                 reverse("reviews:peer_request", args=[request.pk]),
-                cycle.review_deadline,
+                cycle.peer_answers_deadline,
                 # Approved early: answerable once HR opens the review phase, which comes
                 # after the self-assessment deadline.
                 opens=cycle.self_assessment_deadline
@@ -151,7 +158,7 @@ def _reopened_tasks(person: Person) -> list[tuple[str, Task, tuple[int, str]]]:
     found = []
     for assessment in reopened:
         review, cycle = assessment.review, assessment.review.cycle
-        if not is_reopenable(assessment, cycle):  # a peer's, after the review phase
+        if not is_reopenable(assessment, cycle):  # a peer's, after the peer window
             continue
         deadline = assessment_deadline(assessment, cycle)
         names = {"name": review.person, "cycle": cycle.name}

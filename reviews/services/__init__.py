@@ -24,12 +24,14 @@ from .common import (
     assessment_closed_reason,
     assessment_deadline,
     email_on_commit,
+    is_peer_window_open,
     names_listed,
     review_conflict,
     within_deadline,
 )
 from .computations import computation_jobs_expire, compute_request
 from .cycles import (
+    PEER_FEEDBACK,
     cycle_advance,
     cycle_blockers,
     cycle_create,
@@ -37,6 +39,7 @@ from .cycles import (
     cycle_open,
     next_phase,
     notify_opened,
+    peer_deadline_problem,
 )
 from .leader_reviews import Adjustment, UnverifiedActuals, leader_review_save
 from .participants import cycle_add_participants, cycle_remove_participant
@@ -52,6 +55,7 @@ from .results import cycle_grades, result_acknowledge, result_calibrate
 __all__ = [
     "MAX_PEERS",
     "MIN_PEERS",
+    "PEER_FEEDBACK",
     "PHASE_OF_ROLE",
     "TEXT_FIELDS",
     "ActualInput",
@@ -81,10 +85,12 @@ __all__ = [
     "cycle_open",
     "cycle_remove_participant",
     "email_on_commit",
+    "is_peer_window_open",
     "leader_review_save",
     "names_listed",
     "next_phase",
     "notify_opened",
+    "peer_deadline_problem",
     "peer_nominations_set",
     "peer_request_decline",
     "peer_requests_approve",

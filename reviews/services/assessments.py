@@ -35,6 +35,7 @@ from .common import (
     assessment_deadline,
     email_on_commit,
     is_reopenable,
+    phase_deadline_of,
 )
 
 # How long a reopened assessment stays open by default once its phase's deadline is past.
@@ -231,16 +232,30 @@ def assessment_reopen(
     if not is_reopenable(assessment, cycle):
         raise ReviewError(
             _(
-                "The review phase is over: peers' answers are final, so that no one can tell "
-                "one peer's answer from the aggregates before and after it changed."
+                "The peer feedback window is over: peers' answers are final, so that no one "
+                "can tell one peer's answer from the aggregates before and after it changed."
             )
         )
+    phase_deadline = phase_deadline_of(assessment, cycle)
     if open_until is None:
-        phase_deadline = cycle.deadline_for(PHASE_OF_ROLE[assessment.role])
         in_phase = cycle.phase == PHASE_OF_ROLE[assessment.role] and phase_deadline > now
         open_until = phase_deadline if in_phase else now + timedelta(days=REOPEN_DAYS)
     elif open_until <= now:
         raise ReviewError(_("Give a deadline in the future for the reopened assessment."))
+    if (
+        assessment.role == AssessmentRole.PEER
+        and cycle.peer_deadline is not None
+        and open_until > cycle.peer_deadline
+    ):
+        # The peer window closes at the peer deadline whatever HR's date: promising a peer
+        # more time would be a lie (their page would close earlier).
+        raise ReviewError(
+            _(
+                "A peer's answer can be reopened only until the peer feedback deadline "
+                "(%(deadline)s)."
+            )
+            % {"deadline": timezone.localtime(cycle.peer_deadline).strftime("%Y-%m-%d %H:%M")}
+        )
     reason = reason.strip()
     before = {"submitted_at": assessment.submitted_at, "open_until": assessment.open_until}
     assessment.submitted_at, assessment.open_until = None, open_until

@@ -70,24 +70,44 @@ PHASE_OF_ROLE = {
 RESULTS_SHOWN = (Phase.PUBLISHED, Phase.CLOSED)
 
 
+def is_peer_window_open(cycle: Cycle) -> bool:
+    """Peers may still answer: the cycle is in the review phase, before the peer feedback
+    deadline when there is one (`permissions.is_peer_window_closed` is its negation, and
+    says why it matters)."""
+    if cycle.phase != Phase.REVIEW:
+        return False
+    return cycle.peer_deadline is None or timezone.now() <= cycle.peer_deadline
+
+
 def is_reopenable(assessment: Assessment, cycle: Cycle) -> bool:
     """Whether HR's reopening can still let the assessment change: not once results are
-    shown; and a peer's not after the review phase, when peers' answers are final and their
-    aggregates are shown to the leader (`permissions.is_peer_window_closed`: a peer answer
-    changed then could be told apart by comparing the aggregates before and after)."""
+    shown; and a peer's only while the peer window is open (the review phase, before the
+    peer feedback deadline if any): afterwards peers' answers are final and their aggregates
+    are shown to the leader (`permissions.is_peer_window_closed`: a peer answer changed then
+    could be told apart by comparing the aggregates before and after)."""
     if assessment.role == AssessmentRole.PEER:
-        return cycle.phase == Phase.REVIEW
+        return is_peer_window_open(cycle)
     return cycle.phase not in RESULTS_SHOWN
+
+
+def phase_deadline_of(assessment: Assessment, cycle: Cycle) -> datetime | None:
+    """The deadline of the phase the assessment belongs to; for a peer's, the peer feedback
+    deadline when the cycle has one (peers answer until then, not until the review
+    deadline)."""
+    if assessment.role == AssessmentRole.PEER:
+        return cycle.peer_answers_deadline
+    return cycle.deadline_for(PHASE_OF_ROLE[assessment.role])
 
 
 def assessment_deadline(assessment: Assessment, cycle: Cycle) -> datetime | None:
     """Until when the assessment's owner may change it: its phase's deadline while the cycle
-    is in that phase, or HR's deadline when HR reopened it, whichever is later; None when
-    neither applies."""
+    is in that phase (a peer's: the peer feedback deadline if any), or HR's deadline when HR
+    reopened it, whichever is later; None when neither applies. A peer's never outlasts the
+    peer window: HR's deadline counts only while `is_reopenable`."""
     phase = PHASE_OF_ROLE[assessment.role]
     deadlines = []
     if cycle.phase == phase:
-        deadlines.append(cycle.deadline_for(phase))
+        deadlines.append(phase_deadline_of(assessment, cycle))
     if assessment.open_until is not None and is_reopenable(assessment, cycle):
         deadlines.append(assessment.open_until)
     return max(deadlines, default=None)

@@ -45,6 +45,7 @@ def cycle_create(
     calibration_deadline: datetime,
     acknowledgement_deadline: datetime,
     is_team_rank_shown_to_pms: bool = False,
+    peer_deadline: datetime | None = None,
 ) -> Cycle:
     problems = []
     if period_start > period_end:
@@ -62,6 +63,13 @@ def cycle_create(
                 "acknowledgement."
             )
         )
+    problem = peer_deadline_problem(
+        peer_deadline,
+        self_assessment_deadline=self_assessment_deadline,
+        review_deadline=review_deadline,
+    )
+    if problem:
+        problems.append(problem)
     if problems:
         raise ReviewError(problems)
     cycle = Cycle.objects.create(
@@ -72,6 +80,7 @@ def cycle_create(
         template=template,
         self_assessment_deadline=self_assessment_deadline,
         review_deadline=review_deadline,
+        peer_deadline=peer_deadline,
         calibration_deadline=calibration_deadline,
         acknowledgement_deadline=acknowledgement_deadline,
         is_team_rank_shown_to_pms=is_team_rank_shown_to_pms,
@@ -79,6 +88,20 @@ def cycle_create(
     )
     audit_record(cycle=cycle, action=AuditAction.CYCLE_CREATED, actor=actor)
     return cycle
+
+
+def peer_deadline_problem(
+    peer_deadline: datetime | None, *, self_assessment_deadline: datetime, review_deadline: datetime
+) -> str | None:
+    """Why the peer feedback deadline does not fit, in words: it falls in the review phase,
+    between the self-assessment and the review deadlines (peers answer in the review phase,
+    and the leader needs time to read their views before the review deadline)."""
+    if peer_deadline is None or self_assessment_deadline <= peer_deadline <= review_deadline:
+        return None
+    return _(
+        "The peer feedback deadline must fall between the self-assessment deadline and the "
+        "review deadline."
+    )
 
 
 def _json_safe(value):
@@ -213,6 +236,15 @@ def cycle_advance(*, cycle: Cycle, actor: Person, override_blockers: bool = Fals
     target = next_phase(cycle.phase)
     if target is None:
         raise ReviewError(_("A closed cycle does not move."))
+    if target == Phase.REVIEW and cycle.peer_deadline and cycle.peer_deadline < timezone.now():
+        # Peers could not answer at all, and the leader would read an empty, final window.
+        raise ReviewError(
+            _(
+                "The peer feedback deadline (%(deadline)s) has passed: move it later first, "
+                "so that peers can answer."
+            )
+            % {"deadline": timezone.localtime(cycle.peer_deadline).strftime("%Y-%m-%d %H:%M")}
+        )
     blockers = cycle_blockers(cycle=cycle)
     if blockers and not override_blockers:
         raise PhaseBlocked(blockers)
@@ -241,28 +273,67 @@ def cycle_advance(*, cycle: Cycle, actor: Person, override_blockers: bool = Fals
     return cycle
 
 
-@transaction.atomic
-def cycle_extend_deadline(
-    *, cycle: Cycle, phase: str, deadline: datetime, actor: Person | None = None, reason: str = ""
-) -> Cycle:
-    """Move a phase's deadline later; later phases' deadlines move along when they would
-    otherwise come before it."""
-    cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
-    fields = {
-        Phase.SELF_ASSESSMENT: "self_assessment_deadline",
-        Phase.REVIEW: "review_deadline",
-        Phase.CALIBRATION: "calibration_deadline",
-        Phase.PUBLISHED: "acknowledgement_deadline",
-    }
-    if phase not in fields:
+# The extension form's choice for the peer feedback deadline, beside the phases.
+PEER_FEEDBACK = "peer_feedback"
+
+PHASE_DEADLINES = {
+    Phase.SELF_ASSESSMENT: "self_assessment_deadline",
+    Phase.REVIEW: "review_deadline",
+    Phase.CALIBRATION: "calibration_deadline",
+    Phase.PUBLISHED: "acknowledgement_deadline",
+}
+
+
+def _is_peer_deadline_fixed(cycle: Cycle) -> bool:
+    """The peer deadline passed during or after the review phase: the leader has read
+    peers' final views (`permissions.is_peer_window_closed`), and reopening the window would
+    let a changed answer be differenced. Before the review phase it may still move: no peer
+    has answered yet."""
+    return (
+        cycle.peer_deadline is not None
+        and cycle.peer_deadline < timezone.now()
+        and cycle.phase not in (Phase.DRAFT, Phase.SELF_ASSESSMENT)
+    )
+
+
+def _peer_deadline_extend(cycle: Cycle, deadline: datetime) -> list[str]:
+    """Move the peer feedback deadline later, only while it is not fixed. Returns the
+    fields changed."""
+    if cycle.peer_deadline is None:
+        raise ReviewError(
+            _("This cycle has no peer feedback deadline: peers answer until the review deadline.")
+        )
+    if _is_peer_deadline_fixed(cycle):
+        raise ReviewError(
+            _(
+                "The peer feedback deadline has passed and cannot be moved: the leaders read "
+                "peers' final views from then on."
+            )
+        )
+    if deadline <= cycle.peer_deadline:
+        raise ReviewError(_("The new deadline must be later than the current one."))
+    if deadline > cycle.review_deadline:
+        raise ReviewError(
+            _(
+                "The peer feedback deadline must fall between the self-assessment deadline and "
+                "the review deadline."
+            )
+        )
+    cycle.peer_deadline = deadline
+    return ["peer_deadline"]
+
+
+def _phase_deadline_extend(cycle: Cycle, phase: str, deadline: datetime) -> list[str]:
+    """Move a phase's deadline later and later phases' along; the peer feedback deadline
+    moves only when the self-assessment deadline would pass it, and never once fixed (the
+    review deadline moving never moves it). Returns the fields changed."""
+    if phase not in PHASE_DEADLINES:
         raise ReviewError(_("That phase has no deadline."))
-    current = getattr(cycle, fields[phase])
-    if deadline <= current:
+    if deadline <= getattr(cycle, PHASE_DEADLINES[phase]):
         raise ReviewError(_("The new deadline must be later than the current one."))
     changed = []
-    before = {name: getattr(cycle, name) for name in fields.values()}
     seen = False
-    for each_phase, field_name in fields.items():
+    for each_phase, field_name in PHASE_DEADLINES.items():
         if each_phase == phase:
             seen = True
             setattr(cycle, field_name, deadline)
@@ -270,6 +341,32 @@ def cycle_extend_deadline(
         elif seen and getattr(cycle, field_name) < deadline:
             setattr(cycle, field_name, deadline)
             changed.append(field_name)
+    if cycle.peer_deadline is not None and cycle.peer_deadline < cycle.self_assessment_deadline:
+        if _is_peer_deadline_fixed(cycle):
+            raise ReviewError(
+                _(
+                    "The peer feedback deadline has passed and cannot be moved: the leaders "
+                    "read peers' final views from then on."
+                )
+            )
+        cycle.peer_deadline = cycle.self_assessment_deadline
+        changed.append("peer_deadline")
+    return changed
+
+
+@transaction.atomic
+def cycle_extend_deadline(
+    *, cycle: Cycle, phase: str, deadline: datetime, actor: Person | None = None, reason: str = ""
+) -> Cycle:
+    """Move a phase's deadline (or the peer feedback deadline, `PEER_FEEDBACK`) later;
+    later phases' deadlines move along when they would otherwise come before it."""
+    cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
+    names = [*PHASE_DEADLINES.values(), "peer_deadline"]
+    before = {name: getattr(cycle, name) for name in names}
+    if phase == PEER_FEEDBACK:
+        changed = _peer_deadline_extend(cycle, deadline)
+    else:
+        changed = _phase_deadline_extend(cycle, phase, deadline)
     cycle.save(update_fields=changed)
     audit_record(
         cycle=cycle,

@@ -12,7 +12,13 @@ from appraisal.models import Person
 from reviews.audit import audit_record, change
 from reviews.models import AuditAction, Cycle, PeerRequest, PeerRequestStatus, Phase, Review
 
-from .common import EditConflict, ReviewError, email_on_commit, within_deadline
+from .common import (
+    EditConflict,
+    ReviewError,
+    email_on_commit,
+    is_peer_window_open,
+    within_deadline,
+)
 
 MIN_PEERS, MAX_PEERS = 3, 8
 
@@ -110,6 +116,11 @@ def peer_requests_approve(
         raise ReviewError(
             _("Peers can be approved only while the cycle is in self-assessment or review.")
         )
+    if review.cycle.phase == Phase.REVIEW and not is_peer_window_open(review.cycle):
+        # A peer asked now could not answer: the peer feedback deadline has passed.
+        raise ReviewError(
+            _("The peer feedback deadline has passed: no more peers can be asked to answer.")
+        )
     problems = _peer_problems(review, list(add))
     remaining = review.peer_requests.exclude(pk__in=list(remove)).exclude(
         status=PeerRequestStatus.DECLINED
@@ -176,7 +187,7 @@ def notify_peers_can_answer(cycle: Cycle, peer_ids: list[int]) -> None:
             "answer now, until %(deadline)s. Your ratings are anonymous: the PM and their "
             "leader see only aggregates. Open “My tasks” to answer."
         )
-        % {"cycle": cycle.name, "deadline": _local(cycle.review_deadline)},
+        % {"cycle": cycle.name, "deadline": _local(cycle.peer_answers_deadline)},
     )
 
 
