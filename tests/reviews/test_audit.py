@@ -121,7 +121,7 @@ def test_the_trail_reads_in_the_users_language_with_times_to_the_minute(people, 
     assert "阶段变更" in chinese
     shown = timezone.localtime(later)
     # Local time to the minute, in each language's own format.
-    assert f"→ {shown.year}年{shown.month}月{shown.day}日 {shown.hour}:{shown:%M}</div>" in chinese
+    assert f"→ {shown.year}年{shown.month}月{shown.day}日 {shown:%H:%M}</div>" in chinese
     assert f"→ {shown:%m/%d/%Y} " in english
 
 
